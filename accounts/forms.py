@@ -1,0 +1,13 @@
+from django import forms
+
+from pamsite.forms import RoleArnField, SessionDurationField
+
+
+class AccountForm(forms.Form):
+    name = forms.CharField(max_length=100, strip=True)
+    description = forms.CharField(max_length=500, required=False, strip=True)
+    target_role_arn = RoleArnField(
+        label="Target Role ARN",
+        help_text="The role people get in the console. It must trust the Resource Role.",
+    )
+    session_duration = SessionDurationField(label="Session duration", initial=3600)

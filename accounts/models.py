@@ -1,0 +1,45 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from pamsite.durations import format_duration
+from pamsite.validators import validate_role_arn, validate_session_duration
+from resources.models import Validated
+
+
+class Account(Validated):
+    """A target role under a Resource that members may open in the console."""
+
+    resource = models.ForeignKey(
+        "resources.Resource", on_delete=models.CASCADE, related_name="accounts"
+    )
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=500, blank=True)
+    target_role_arn = models.CharField(
+        "Target Role ARN", max_length=2048, validators=[validate_role_arn]
+    )
+    session_duration = models.PositiveIntegerField(
+        "Session duration (seconds)", default=3600, validators=[validate_session_duration]
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "name"], name="account_name_per_resource"),
+            models.CheckConstraint(
+                condition=models.Q(session_duration__gte=900, session_duration__lte=3600),
+                name="account_session_duration_15m_to_1h",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def session_duration_display(self) -> str:
+        return format_duration(self.session_duration)

@@ -1,0 +1,205 @@
+"""The two-hop role chain behind every Access click.
+
+Hop 1: the platform identity assumes the Resource Role (the bridge) with ExternalId = the
+project's UUID. Hop 2: with hop-1 credentials, assume the target role with the same External
+ID, the account's duration and a RoleSessionName made from the user's email.
+"""
+
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import botocore.exceptions
+
+from pamsite.aws import clients
+from pamsite.aws.arns import parse_role_arn
+from pamsite.aws.errors import HOP_BRIDGE, HOP_TARGET, AwsError, HopContext, from_botocore
+from pamsite.aws.partitions import region_in_partition
+
+# Hop-1 sessions are asked for this long; 1h is the most AWS allows when the platform itself
+# runs as a role (then hop 1 is already chaining).
+BRIDGE_SESSION_SECONDS = 3600
+# A cached bridge session must outlive the requested session by this much.
+BRIDGE_CACHE_MARGIN = timedelta(minutes=5)
+PLATFORM_SESSION_NAME = "pam-platform"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Temporary AWS credentials. Never stored, never logged: repr hides the secrets."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(repr=False)
+    expiration: datetime
+
+
+@dataclass(frozen=True)
+class AssumedRole:
+    credentials: Credentials = field(repr=False)
+    assumed_role_arn: str
+    assumed_role_id: str
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.credentials.expiration
+
+
+def _credentials(response: dict) -> Credentials:
+    raw = response["Credentials"]
+    expiration = raw["Expiration"]
+    if isinstance(expiration, str):  # botocore parses it; a stubbed response may not
+        expiration = datetime.fromisoformat(expiration.replace("Z", "+00:00"))
+    if expiration.tzinfo is None:
+        expiration = expiration.replace(tzinfo=UTC)
+    return Credentials(
+        access_key_id=raw["AccessKeyId"],
+        secret_access_key=raw["SecretAccessKey"],
+        session_token=raw["SessionToken"],
+        expiration=expiration,
+    )
+
+
+def assume_role(
+    client, *, role_arn: str, external_id: str, session_name: str, duration: int, ctx: HopContext
+) -> AssumedRole:
+    """One sts:AssumeRole, errors mapped to AwsError."""
+    try:
+        response = client.assume_role(
+            RoleArn=role_arn,
+            RoleSessionName=session_name,
+            ExternalId=external_id,
+            DurationSeconds=duration,
+        )
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        raise from_botocore(exc, ctx) from None
+    return AssumedRole(
+        credentials=_credentials(response),
+        assumed_role_arn=response["AssumedRoleUser"]["Arn"],
+        assumed_role_id=response["AssumedRoleUser"]["AssumedRoleId"],
+    )
+
+
+class BridgeCache:
+    """Hop-1 sessions kept in this process's memory for later clicks on the same Resource.
+
+    A cached session serves a click only while its remaining lifetime covers the requested
+    session plus BRIDGE_CACHE_MARGIN. Keyed by Resource Role ARN, External ID and a version
+    string the caller changes when the Resource changes (its updated_at), so an edited Resource
+    never reuses an old bridge. Nothing leaves the process: credentials are never written to a
+    shared cache.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, str, str], AssumedRole] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple[str, str, str], needed_seconds: int) -> AssumedRole | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                self.misses += 1
+                return None
+            left = entry.expires_at - datetime.now(UTC)
+            if left < timedelta(seconds=needed_seconds) + BRIDGE_CACHE_MARGIN:
+                del self._entries[key]
+                self.misses += 1
+                return None
+            self.hits += 1
+            return entry
+
+    def put(self, key: tuple[str, str, str], bridge: AssumedRole) -> None:
+        with self._lock:
+            self._entries[key] = bridge
+
+    def drop(self, role_arn: str) -> None:
+        """Forget every bridge session for this Resource Role."""
+        with self._lock:
+            for key in [k for k in self._entries if k[0] == role_arn]:
+                del self._entries[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.hits = self.misses = 0
+
+
+bridge_cache = BridgeCache()
+
+
+def sts_region(role_arn: str, region: str | None) -> str:
+    return region_in_partition(parse_role_arn(role_arn).partition, region)
+
+
+def assume_bridge(
+    *, resource_role_arn: str, external_id: str, region: str | None,
+    duration: int = BRIDGE_SESSION_SECONDS,
+) -> AssumedRole:  # fmt: skip
+    """Hop 1 only: the platform assumes the Resource Role (also how a Resource is validated)."""
+    client = clients.platform_sts_client(sts_region(resource_role_arn, region))
+    ctx = HopContext(HOP_BRIDGE, resource_role_arn, "the platform identity", external_id)
+    try:
+        return assume_role(
+            client, role_arn=resource_role_arn, external_id=external_id,
+            session_name=PLATFORM_SESSION_NAME, duration=duration, ctx=ctx,
+        )  # fmt: skip
+    except AwsError as exc:
+        # The platform may be an IAM user allowed more than 1h, or a role held to 1h.
+        if exc.code in ("RoleChainingLimit", "MaxSessionDurationExceeded") and duration > 3600:
+            return assume_bridge(
+                resource_role_arn=resource_role_arn, external_id=external_id, region=region,
+                duration=3600,
+            )  # fmt: skip
+        raise
+
+
+def assume_target(
+    *, bridge: AssumedRole, resource_role_arn: str, target_role_arn: str, external_id: str,
+    session_name: str, duration: int, region: str | None,
+) -> AssumedRole:  # fmt: skip
+    """Hop 2: with the bridge session, assume the target role as the person."""
+    client = clients.sts_client_for(bridge.credentials, sts_region(target_role_arn, region))
+    ctx = HopContext(HOP_TARGET, target_role_arn, resource_role_arn, external_id, duration)
+    return assume_role(
+        client, role_arn=target_role_arn, external_id=external_id, session_name=session_name,
+        duration=duration, ctx=ctx,
+    )  # fmt: skip
+
+
+def chain(
+    *, resource_role_arn: str, target_role_arn: str, external_id: str, session_name: str,
+    duration: int, region: str | None, cache_version: str = "",
+    bridge_seconds: int = BRIDGE_SESSION_SECONDS, cache: BridgeCache | None = bridge_cache,
+) -> AssumedRole:  # fmt: skip
+    """Both hops, reusing a cached bridge session when it still covers `duration`.
+
+    If hop 2 is refused with a cached bridge, the bridge is dropped and the chain retried once
+    from hop 1: the Resource Role may have changed under us.
+    """
+    key = (resource_role_arn, external_id, cache_version)
+    bridge = cache.get(key, duration) if cache is not None else None
+    from_cache = bridge is not None
+    if bridge is None:
+        bridge = assume_bridge(
+            resource_role_arn=resource_role_arn, external_id=external_id, region=region,
+            duration=bridge_seconds,
+        )  # fmt: skip
+        if cache is not None:
+            cache.put(key, bridge)
+    try:
+        return assume_target(
+            bridge=bridge, resource_role_arn=resource_role_arn, target_role_arn=target_role_arn,
+            external_id=external_id, session_name=session_name, duration=duration, region=region,
+        )  # fmt: skip
+    except AwsError as exc:
+        if from_cache and exc.code in ("AccessDenied", "ExpiredToken", "InvalidClientTokenId"):
+            cache.drop(resource_role_arn)
+            return chain(
+                resource_role_arn=resource_role_arn, target_role_arn=target_role_arn,
+                external_id=external_id, session_name=session_name, duration=duration,
+                region=region, cache_version=cache_version, bridge_seconds=bridge_seconds,
+                cache=cache,
+            )  # fmt: skip
+        raise

@@ -1,0 +1,56 @@
+"""Form fields shared by the apps."""
+
+from django import forms
+
+from pamsite.aws.arns import EXAMPLE, InvalidRoleArn, parse_role_arn
+from pamsite.durations import ALLOWED, InvalidDuration, format_duration, parse_duration
+
+
+class RoleArnField(forms.CharField):
+    """An IAM role ARN; whitespace trimmed, the error says what was expected."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 2048)
+        kwargs.setdefault("strip", True)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={"placeholder": EXAMPLE, "spellcheck": "false", "autocomplete": "off"}
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in self.empty_values:
+            return value
+        try:
+            return str(parse_role_arn(value))
+        except InvalidRoleArn as exc:
+            raise forms.ValidationError(str(exc), code="invalid_role_arn") from exc
+
+
+class SessionDurationField(forms.CharField):
+    """A duration as people write it ("15m", "1h"), cleaned to seconds."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault("help_text", f"From {ALLOWED}.")
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"placeholder": "1h", "autocomplete": "off"})
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return format_duration(value)
+        return value
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_duration(value)
+        except InvalidDuration as exc:
+            raise forms.ValidationError(str(exc), code="invalid_duration") from exc

@@ -1,0 +1,67 @@
+from django.contrib import admin
+
+from accounts.models import Account
+from resources.models import Membership, Project, Resource
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "id", "created_at"]
+    search_fields = ["name", "slug", "id"]
+    readonly_fields = ["id", "created_at"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "project", "role", "created_at"]
+    list_filter = ["role", "project"]
+    search_fields = ["user__email", "user__username", "project__name"]
+    autocomplete_fields = ["user", "project"]
+    list_select_related = ["user", "project"]
+
+
+class AccountInline(admin.TabularInline):
+    model = Account
+    extra = 0
+    fields = ["name", "target_role_arn", "session_duration", "validation_status"]
+    readonly_fields = ["validation_status"]
+
+
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "project",
+        "resource_role_arn",
+        "validation_status",
+        "last_validated_at",
+        "created_at",
+    ]
+    list_filter = ["validation_status", "project"]
+    search_fields = ["name", "resource_role_arn", "project__name"]
+    readonly_fields = [
+        "validation_status",
+        "validation_code",
+        "validation_hint",
+        "validation_warnings",
+        "last_validated_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    list_select_related = ["project"]
+    autocomplete_fields = ["project"]
+    inlines = [AccountInline]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

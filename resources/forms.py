@@ -1,0 +1,18 @@
+from django import forms
+
+from pamsite.forms import RoleArnField
+from resources.models import Membership
+
+
+class ResourceForm(forms.Form):
+    name = forms.CharField(max_length=100, strip=True)
+    description = forms.CharField(max_length=500, required=False, strip=True)
+    resource_role_arn = RoleArnField(
+        label="Resource Role ARN",
+        help_text="The bridge role in the AWS account that trusts this platform.",
+    )
+
+
+class MembershipForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)

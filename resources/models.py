@@ -1,0 +1,113 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from pamsite.validators import validate_role_arn
+
+
+class Project(models.Model):
+    """A tenant. Its UUID is the External ID written into every trust policy."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=60, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def external_id(self) -> str:
+        return str(self.id)
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        MEMBER = "member", "Member"
+        AUDITOR = "auditor", "Auditor"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "project"], name="membership_one_per_project"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["admin", "member", "auditor"]),
+                name="membership_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.project} ({self.role})"
+
+    @property
+    def can_access(self) -> bool:
+        return self.role in (self.Role.ADMIN, self.Role.MEMBER)
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+    @property
+    def can_audit(self) -> bool:
+        return self.role in (self.Role.ADMIN, self.Role.AUDITOR)
+
+
+class ValidationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    VALID = "valid", "Valid"
+    INVALID = "invalid", "Invalid"
+
+
+class Validated(models.Model):
+    """The outcome of checking a role against AWS: status, AWS error code and a human hint."""
+
+    ValidationStatus = ValidationStatus
+
+    validation_status = models.CharField(
+        max_length=10, choices=ValidationStatus.choices, default=ValidationStatus.PENDING
+    )
+    validation_code = models.CharField(max_length=100, blank=True)
+    validation_hint = models.TextField(blank=True)
+    # Findings that do not block use, e.g. trust-policy lint on a role that works.
+    validation_warnings = models.JSONField(default=list, blank=True)
+    last_validated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Resource(Validated):
+    """One AWS account connection: the bridge role our platform assumes with the External ID."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="resources")
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=500, blank=True)
+    resource_role_arn = models.CharField(
+        "Resource Role ARN", max_length=2048, validators=[validate_role_arn]
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="resource_name_per_project"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,35 @@
+"""Who may see and do what in a project. Every view that touches a project's data asks here."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from resources.models import Membership, Project, Resource
+
+
+def membership_get(*, user, project: Project) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, project=project).first()
+
+
+def projects_for_user(*, user) -> QuerySet[Project]:
+    if not user.is_authenticated:
+        return Project.objects.none()
+    return Project.objects.filter(memberships__user=user).distinct()
+
+
+def project_for_member(*, user, slug: str) -> tuple[Project, Membership]:
+    """The project and the user's membership, or 404: a non-member learns nothing,
+    not even that the project exists."""
+    membership = (
+        Membership.objects.select_related("project").filter(user=user, project__slug=slug).first()
+        if user.is_authenticated
+        else None
+    )
+    if membership is None:
+        raise Http404("No such project.")
+    return membership.project, membership
+
+
+def resources_for_project(*, project: Project) -> QuerySet[Resource]:
+    return Resource.objects.filter(project=project).order_by("name")

@@ -1,0 +1,147 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Now
+from django.utils import timezone
+
+
+class AccessSessionQuerySet(models.QuerySet):
+    def with_effective_status(self):
+        """Annotate `effective_status`: an active row past expires_at reads as expired,
+        whether or not the expiry sweep has run yet."""
+        return self.annotate(
+            effective_status=Case(
+                When(
+                    status=AccessSession.Status.ACTIVE,
+                    expires_at__lte=Now(),
+                    then=Value(AccessSession.Status.EXPIRED),
+                ),
+                default=F("status"),
+                output_field=models.CharField(),
+            )
+        )
+
+    def with_status(self, status: str):
+        """Filter on the effective status (see with_effective_status)."""
+        if status == AccessSession.Status.ACTIVE:
+            return self.filter(status=status, expires_at__gt=Now())
+        if status == AccessSession.Status.EXPIRED:
+            return self.filter(
+                Q(status=status) | Q(status=AccessSession.Status.ACTIVE, expires_at__lte=Now())
+            )
+        return self.filter(status=status)
+
+
+class AccessSession(models.Model):
+    """One Access click: who opened which role, when, and how it ended.
+
+    Never holds a credential, a sign-in token or a login URL. Snapshots of names keep the
+    record readable after users, accounts or resources are renamed or removed.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        EXPIRED = "expired", "Expired"
+        FAILED = "failed", "Failed"
+        REVOKED = "revoked", "Revoked"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="access_sessions",
+    )
+    user_email = models.EmailField(max_length=254)
+    project = models.ForeignKey(
+        "resources.Project", on_delete=models.PROTECT, related_name="access_sessions"
+    )
+    project_name = models.CharField(max_length=100)
+    resource = models.ForeignKey(
+        "resources.Resource", on_delete=models.PROTECT, related_name="access_sessions"
+    )
+    resource_name = models.CharField(max_length=100)
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="access_sessions"
+    )
+    account_name = models.CharField(max_length=100)
+    target_role_arn = models.CharField(max_length=2048)
+    role_session_name = models.CharField(max_length=64, blank=True)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    assumed_role_arn = models.CharField(max_length=2048, blank=True)
+    assumed_role_id = models.CharField(max_length=200, blank=True)
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    failure_code = models.CharField(max_length=100, blank=True)
+    failure_message = models.TextField(blank=True)
+
+    objects = AccessSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Audit pages: a project's sessions newest first, keyset on (created_at, id).
+            models.Index(fields=["project", "-created_at", "-id"], name="session_project_time"),
+            models.Index(fields=["user", "-created_at"], name="session_user_time"),
+            models.Index(fields=["account", "-created_at"], name="session_account_time"),
+            models.Index(fields=["status", "expires_at"], name="session_status_expiry"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "expired", "failed", "revoked"]),
+                name="session_status_valid",
+            ),
+            # An active session always knows when it ends.
+            models.CheckConstraint(
+                condition=~Q(status="active") | Q(expires_at__isnull=False),
+                name="session_active_has_expiry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_email} → {self.account_name} ({self.status})"
+
+    @property
+    def effective_status(self) -> str:
+        if (
+            self.status == self.Status.ACTIVE
+            and self.expires_at
+            and self.expires_at <= timezone.now()
+        ):
+            return self.Status.EXPIRED
+        return self.status
+
+
+class AuditEvent(models.Model):
+    """A security-relevant change (a resource or account created, a member's role changed),
+    written in the same transaction as the change itself."""
+
+    id = models.BigAutoField(primary_key=True)
+    project = models.ForeignKey(
+        "resources.Project",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_email = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=60)
+    target = models.CharField(max_length=300, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["project", "-created_at"], name="audit_project_time")]
+
+    def __str__(self) -> str:
+        return f"{self.actor_email} {self.action} {self.target}"

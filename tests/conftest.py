@@ -1,0 +1,52 @@
+import os
+
+import pytest
+
+from resources.models import Membership
+from tests.factories import AccountFactory, MembershipFactory, ProjectFactory, ResourceFactory
+
+# Tests never use a developer's real AWS identity.
+for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
+    os.environ.pop(_name, None)
+
+
+def service_unavailable(what: str) -> None:
+    """A test that needs PostgreSQL or Redis: skip on a laptop without them, fail in CI."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is required in CI but is not reachable")
+    pytest.skip(f"{what} is not reachable")
+
+
+@pytest.fixture
+def project():
+    return ProjectFactory()
+
+
+@pytest.fixture
+def admin_membership(project):
+    return MembershipFactory(project=project, role=Membership.Role.ADMIN)
+
+
+@pytest.fixture
+def admin_user(admin_membership):
+    return admin_membership.user
+
+
+@pytest.fixture
+def member_user(project):
+    return MembershipFactory(project=project, role=Membership.Role.MEMBER).user
+
+
+@pytest.fixture
+def auditor_user(project):
+    return MembershipFactory(project=project, role=Membership.Role.AUDITOR).user
+
+
+@pytest.fixture
+def resource(project):
+    return ResourceFactory(project=project)
+
+
+@pytest.fixture
+def account(resource):
+    return AccountFactory(resource=resource)
