@@ -1,0 +1,7 @@
+from django.urls import path  # noqa: F401
+
+from resources import views  # noqa: F401
+
+app_name = "resources"
+
+urlpatterns: list = []

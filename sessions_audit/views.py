@@ -1,0 +1,1 @@
+"""Views of the sessions_audit app."""
