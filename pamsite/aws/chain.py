@@ -16,9 +16,14 @@ from pamsite.aws.arns import parse_role_arn
 from pamsite.aws.errors import HOP_BRIDGE, HOP_TARGET, AwsError, HopContext, from_botocore
 from pamsite.aws.partitions import region_in_partition
 
-# Hop-1 sessions are asked for this long; 1h is the most AWS allows when the platform itself
-# runs as a role (then hop 1 is already chaining).
+# Hop-1 sessions are asked for this long by default (Resource validation); 1h is the most AWS
+# allows when the platform itself runs as a role (then hop 1 is already chaining).
 BRIDGE_SESSION_SECONDS = 3600
+# An Access click asks for a longer bridge so the cache can serve 1h sessions: a 1h bridge never
+# covers a 1h session plus the margin. AWS grants it only when the platform identity is an IAM
+# user (not chaining) and the Resource Role's MaxSessionDuration allows it; otherwise hop 1 is
+# retried at 1h once and the cache remembers that for the role.
+BRIDGE_PREFERRED_SECONDS = 4 * 3600
 # A cached bridge session must outlive the requested session by this much.
 BRIDGE_CACHE_MARGIN = timedelta(minutes=5)
 PLATFORM_SESSION_NAME = "pam-platform"
@@ -93,6 +98,7 @@ class BridgeCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: dict[tuple[str, str, str], AssumedRole] = {}
+        self._bridge_seconds: dict[str, int] = {}
         self.hits = 0
         self.misses = 0
 
@@ -111,8 +117,24 @@ class BridgeCache:
             return entry
 
     def put(self, key: tuple[str, str, str], bridge: AssumedRole) -> None:
+        """Keep `bridge`, replacing any entry of an older version of the same Resource."""
         with self._lock:
+            for old in [k for k in self._entries if k[:2] == key[:2] and k != key]:
+                del self._entries[old]
             self._entries[key] = bridge
+
+    def bridge_seconds(self, role_arn: str, wanted: int) -> int:
+        """How long a bridge session to ask for: `wanted`, unless AWS refused it before."""
+        with self._lock:
+            return min(wanted, self._bridge_seconds.get(role_arn, wanted))
+
+    def limit_bridge_seconds(self, role_arn: str, seconds: int) -> None:
+        with self._lock:
+            self._bridge_seconds[role_arn] = seconds
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
 
     def drop(self, role_arn: str) -> None:
         """Forget every bridge session for this Resource Role."""
@@ -123,6 +145,7 @@ class BridgeCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bridge_seconds.clear()
             self.hits = self.misses = 0
 
 
@@ -171,22 +194,28 @@ def assume_target(
 def chain(
     *, resource_role_arn: str, target_role_arn: str, external_id: str, session_name: str,
     duration: int, region: str | None, cache_version: str = "",
-    bridge_seconds: int = BRIDGE_SESSION_SECONDS, cache: BridgeCache | None = bridge_cache,
+    bridge_seconds: int = BRIDGE_PREFERRED_SECONDS, cache: BridgeCache | None = bridge_cache,
 ) -> AssumedRole:  # fmt: skip
     """Both hops, reusing a cached bridge session when it still covers `duration`.
 
-    If hop 2 is refused with a cached bridge, the bridge is dropped and the chain retried once
-    from hop 1: the Resource Role may have changed under us.
+    `cache_version` must change whenever the Resource changes (callers pass its updated_at),
+    so an edited Resource never reuses an old bridge. If hop 2 is refused with a cached
+    bridge, the bridge is dropped and the chain retried once from hop 1: the Resource Role may
+    have changed under us. Pass cache=None to always make both hops.
     """
     key = (resource_role_arn, external_id, cache_version)
     bridge = cache.get(key, duration) if cache is not None else None
     from_cache = bridge is not None
     if bridge is None:
+        asked = cache.bridge_seconds(resource_role_arn, bridge_seconds) if cache else bridge_seconds
         bridge = assume_bridge(
             resource_role_arn=resource_role_arn, external_id=external_id, region=region,
-            duration=bridge_seconds,
+            duration=asked,
         )  # fmt: skip
         if cache is not None:
+            granted = (bridge.expires_at - datetime.now(UTC)).total_seconds()
+            if asked > BRIDGE_SESSION_SECONDS and granted <= BRIDGE_SESSION_SECONDS:
+                cache.limit_bridge_seconds(resource_role_arn, BRIDGE_SESSION_SECONDS)
             cache.put(key, bridge)
     try:
         return assume_target(

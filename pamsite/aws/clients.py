@@ -37,29 +37,37 @@ def platform_sts_client(region: str):
     """STS as the platform identity (env keys, profile or instance role), one per region."""
     client = _platform_clients.get(region)
     if client is None:
+        session = botocore_session()
         with _lock:
             client = _platform_clients.get(region)
             if client is None:
-                client = botocore_session().create_client(
-                    "sts", region_name=region, config=CLIENT_CONFIG
-                )
+                client = session.create_client("sts", region_name=region, config=CLIENT_CONFIG)
                 _platform_clients[region] = client
     return client
 
 
 def sts_client_for(credentials, region: str):
-    """STS with the given temporary credentials (hop 1's, to make hop 2)."""
-    return botocore_session().create_client(
-        "sts",
-        region_name=region,
-        aws_access_key_id=credentials.access_key_id,
-        aws_secret_access_key=credentials.secret_access_key,
-        aws_session_token=credentials.session_token,
-        config=CLIENT_CONFIG,
-    )
+    """STS with the given temporary credentials (hop 1's, to make hop 2).
+
+    Created under the lock: a botocore session is not safe for concurrent create_client calls
+    from several threads (gthread workers), clients themselves are.
+    """
+    session = botocore_session()
+    with _lock:
+        return session.create_client(
+            "sts",
+            region_name=region,
+            aws_access_key_id=credentials.access_key_id,
+            aws_secret_access_key=credentials.secret_access_key,
+            aws_session_token=credentials.session_token,
+            config=CLIENT_CONFIG,
+        )
 
 
 def reset_clients() -> None:
-    """Forget cached clients (tests that change AWS endpoints or credentials)."""
+    """Forget the session and cached clients (tests that change AWS endpoints or credentials:
+    the botocore session resolves the platform's credentials once and keeps them)."""
+    global _session
     with _lock:
         _platform_clients.clear()
+        _session = None

@@ -41,28 +41,35 @@ def region_in_partition(name: str, region: str | None) -> str:
     An STS call for a GovCloud or China role must go to that partition's endpoint, whatever
     region the platform itself runs in.
     """
+    if owns_region(name, region):
+        return region
+    return partition(name).default_region
+
+
+def owns_region(name: str, region: str | None) -> bool:
+    """Whether `region` is one of the partition's regions (by its prefix)."""
+    if not region:
+        return False
     part = partition(name)
-    if region:
-        others = [p for p in _PARTITIONS.values() if p.region_prefixes and p.owns_region(region)]
-        if (part.region_prefixes and part.owns_region(region)) or (
-            not part.region_prefixes and not others
-        ):
-            return region
-    return part.default_region
+    if part.region_prefixes:
+        return part.owns_region(region)
+    return not any(p.owns_region(region) for p in _PARTITIONS.values() if p.region_prefixes)
 
 
 def signin_base_url(name: str, region: str | None = None) -> str:
     """The federation endpoint, e.g. https://signin.aws.amazon.com/federation, or the regional
-    host https://eu-west-1.signin.aws.amazon.com/federation when a region is given."""
+    host https://eu-west-1.signin.aws.amazon.com/federation when a region of the aws partition
+    is given. GovCloud and China always use their global sign-in host, and a region from
+    another partition is ignored."""
     host = partition(name).signin_host
-    if region:
+    if name == "aws" and owns_region(name, region):
         host = f"{region}.{host}"
     return f"https://{host}/federation"
 
 
 def console_url(name: str, region: str | None = None) -> str:
-    """The console home page, regional when a region is given."""
+    """The console home page, regional when a region of this partition is given."""
     host = partition(name).console_host
-    if region:
+    if owns_region(name, region):
         return f"https://{region}.{host}/console/home?region={region}"
     return f"https://{host}/console/home"

@@ -1,0 +1,134 @@
+"""The IAM policy documents an admin puts in their AWS account, for one project and resource.
+
+Three documents make the chain work:
+
+- the Resource Role's trust policy: the platform account may assume it, only with the project's
+  External ID;
+- the Resource Role's permissions policy: it may assume the project's target roles;
+- each Target Role's trust policy: the Resource Role may assume it, with the same External ID.
+
+Pure functions over ARNs and ids: no AWS call here (the platform account id comes from
+identity.platform_account_id).
+"""
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pamsite.aws.arns import parse_role_arn
+
+VERSION = "2012-10-17"
+
+
+def resource_role_trust_policy(
+    *, platform_account_id: str, external_id: str, partition: str = "aws"
+) -> dict:
+    """Trust policy of the Resource Role: the platform's account, with the External ID.
+
+    The principal is the account root, so the platform identity can be an IAM user, a role or a
+    profile in that account; the account's own IAM policies then decide which of its principals
+    may call sts:AssumeRole. The External ID is what stops another tenant of the platform from
+    reaching this role (confused deputy).
+    """
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "PamPlatformAssumesResourceRole",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{partition}:iam::{platform_account_id}:root"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
+            }
+        ],
+    }
+
+
+def resource_role_permissions_policy(
+    *, resource_role_arn: str, target_role_arns: Iterable[str] = ()
+) -> dict:
+    """Permissions policy of the Resource Role: sts:AssumeRole on the target roles.
+
+    Lists the given target role ARNs; with none yet, every role of the Resource Role's account
+    (``arn:<partition>:iam::<account>:role/*``), which the admin should narrow once the
+    accounts exist.
+    """
+    resources = sorted({arn.strip() for arn in target_role_arns if arn and arn.strip()})
+    if not resources:
+        role = parse_role_arn(resource_role_arn)
+        resources = [f"arn:{role.partition}:iam::{role.account_id}:role/*"]
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "PamResourceRoleAssumesTargetRoles",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": resources[0] if len(resources) == 1 else resources,
+            }
+        ],
+    }
+
+
+def target_role_trust_policy(*, resource_role_arn: str, external_id: str) -> dict:
+    """Trust policy of a Target Role: the Resource Role, with the same External ID."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "PamResourceRoleAssumesThisRole",
+                "Effect": "Allow",
+                "Principal": {"AWS": str(parse_role_arn(resource_role_arn))},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
+            }
+        ],
+    }
+
+
+def policy_json(document: dict) -> str:
+    """Pretty JSON as an admin pastes it into the IAM console."""
+    return json.dumps(document, indent=2)
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    """The three documents for one resource, as dicts; `*_json` give them pretty-printed."""
+
+    resource_role_trust: dict
+    resource_role_permissions: dict
+    target_role_trust: dict
+
+    @property
+    def resource_role_trust_json(self) -> str:
+        return policy_json(self.resource_role_trust)
+
+    @property
+    def resource_role_permissions_json(self) -> str:
+        return policy_json(self.resource_role_permissions)
+
+    @property
+    def target_role_trust_json(self) -> str:
+        return policy_json(self.target_role_trust)
+
+
+def resource_policies(
+    *,
+    resource_role_arn: str,
+    external_id: str,
+    platform_account_id: str,
+    target_role_arns: Iterable[str] = (),
+) -> PolicySet:
+    """All three documents for a project (its UUID is `external_id`) and one resource."""
+    partition = parse_role_arn(resource_role_arn).partition
+    return PolicySet(
+        resource_role_trust=resource_role_trust_policy(
+            platform_account_id=platform_account_id, external_id=external_id, partition=partition
+        ),
+        resource_role_permissions=resource_role_permissions_policy(
+            resource_role_arn=resource_role_arn, target_role_arns=target_role_arns
+        ),
+        target_role_trust=target_role_trust_policy(
+            resource_role_arn=resource_role_arn, external_id=external_id
+        ),
+    )
