@@ -1,6 +1,9 @@
+from datetime import datetime
 from typing import Any
 
-from sessions_audit.models import AuditEvent
+from django.db import transaction
+
+from sessions_audit.models import AccessSession, AuditEvent
 
 
 def audit_event_record(
@@ -15,3 +18,68 @@ def audit_event_record(
         target=target[:300],
         detail=detail or {},
     )
+
+
+USER_AGENT_MAX = 512
+
+
+def _access_session_new(
+    *, user, account, role_session_name: str, duration_seconds: int | None,
+    source_ip: str | None, user_agent: str,
+) -> AccessSession:  # fmt: skip
+    resource = account.resource
+    project = resource.project
+    return AccessSession(
+        user=user,
+        user_email=user.email,
+        project=project,
+        project_name=project.name,
+        resource=resource,
+        resource_name=resource.name,
+        account=account,
+        account_name=account.name,
+        target_role_arn=account.target_role_arn,
+        role_session_name=role_session_name,
+        duration_seconds=duration_seconds,
+        source_ip=source_ip or None,
+        user_agent=(user_agent or "")[:USER_AGENT_MAX],
+    )
+
+
+@transaction.atomic
+def access_session_record_active(
+    *, user, account, role_session_name: str, duration_seconds: int, assumed_role_arn: str,
+    assumed_role_id: str, expires_at: datetime, source_ip: str | None, user_agent: str,
+) -> AccessSession:  # fmt: skip
+    """Record a console session that was opened. Takes names and ids only: no credential,
+    sign-in token or login URL ever reaches this function."""
+    session = _access_session_new(
+        user=user, account=account, role_session_name=role_session_name,
+        duration_seconds=duration_seconds, source_ip=source_ip, user_agent=user_agent,
+    )  # fmt: skip
+    session.status = AccessSession.Status.ACTIVE
+    session.assumed_role_arn = assumed_role_arn
+    session.assumed_role_id = assumed_role_id
+    session.expires_at = expires_at
+    session.full_clean()
+    session.save(force_insert=True)
+    return session
+
+
+@transaction.atomic
+def access_session_record_failed(
+    *, user, account, role_session_name: str, duration_seconds: int | None, failure_code: str,
+    failure_message: str, source_ip: str | None, user_agent: str,
+) -> AccessSession:  # fmt: skip
+    """Record an Access click that did not open a session, with the AWS error code and the
+    hint shown to the user."""
+    session = _access_session_new(
+        user=user, account=account, role_session_name=role_session_name,
+        duration_seconds=duration_seconds, source_ip=source_ip, user_agent=user_agent,
+    )  # fmt: skip
+    session.status = AccessSession.Status.FAILED
+    session.failure_code = failure_code[:100]
+    session.failure_message = failure_message
+    session.full_clean()
+    session.save(force_insert=True)
+    return session
