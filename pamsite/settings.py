@@ -149,7 +149,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 3600)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # The login URL carries a sign-in token; no Referer may ever carry it anywhere.
 SECURE_REFERRER_POLICY = "no-referrer"
@@ -183,6 +183,9 @@ LOGGING = {
         "httpcore": {"level": "WARNING"},
     },
 }
+
+# Serve static files from the app folders too when collectstatic has not run (tests, sandbox).
+WHITENOISE_USE_FINDERS = True
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
