@@ -1,11 +1,30 @@
 """Writes for accounts (target roles), and the Access flow."""
 
+import ipaddress
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404
 
 from accounts.models import Account
-from resources.models import Resource
+from pamsite.aws.arns import InvalidRoleArn, parse_role_arn
+from pamsite.aws.chain import chain
+from pamsite.aws.errors import AwsError
+from pamsite.aws.federation import federation_url, get_signin_token, login_url
+from pamsite.aws.naming import role_session_name
+from resources.models import Membership, Resource
 from resources.services import _require_admin
-from sessions_audit.services import audit_event_record
+from sessions_audit.models import AccessSession
+from sessions_audit.services import (
+    access_session_record_active,
+    access_session_record_failed,
+    audit_event_record,
+)
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -76,3 +95,135 @@ def account_update(
         detail={"target_role_arn": account.target_role_arn, "session_duration": session_duration},
     )
     return account
+
+
+@dataclass(frozen=True)
+class AccessResult:
+    """The outcome of one Access click: the recorded session and, on success, the login URL
+    (a bearer secret for 15 minutes: redirect to it, never store or log it), else the error."""
+
+    session: AccessSession
+    login_url: str = field(default="", repr=False)
+    error: AwsError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _require_access(*, user, project) -> None:
+    """Admins and members may open the console; auditors may not; anyone else learns nothing
+    (404, not 403: a non-member must not learn that the account exists)."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such account.")
+    membership = Membership.objects.filter(user=user, project=project).first()
+    if membership is None:
+        raise Http404("No such account.")
+    if not membership.can_access:
+        raise PermissionDenied("Auditors can review sessions but cannot open the console.")
+    if not user.email:
+        # The email is the RoleSessionName CloudTrail shows: no email, no attributable session.
+        raise PermissionDenied("Your user has no email address. Ask an admin to set one.")
+
+
+def _clean_ip(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
+
+
+def account_access(
+    *, user, account: Account, source_ip: str | None, user_agent: str
+) -> AccessResult:
+    """Open the AWS console as `account`'s target role for `user`, and record the session.
+
+    Refusals (PermissionDenied for auditors, Http404 for non-members) happen before anything is
+    written or sent to AWS. Then: hop 1 (Resource Role, ExternalId = project UUID, possibly
+    from the bridge cache), hop 2 (target role, same External ID, the account's duration,
+    RoleSessionName from the email), the sign-in token and the login URL. The session row is
+    written after the AWS calls, in its own transaction (no database transaction is held open
+    across network calls): active with the STS expiry, or failed with the AWS code and hint.
+    If the row cannot be written, the exception propagates and no login URL is handed out.
+
+    Hosts: STS in settings.AWS_REGION (moved to the target role's partition when needed); the
+    federation endpoint is settings.PAM_FEDERATION_ENDPOINT or the partition's global sign-in
+    host, and the console home page is global, unless settings.PAM_CONSOLE_REGION names a region
+    of that partition (then the regional sign-in host and console are used).
+    """
+    account = Account.objects.select_related("resource__project").get(pk=account.pk)
+    resource = account.resource
+    project = resource.project
+    _require_access(user=user, project=project)
+
+    session_name = role_session_name(user.email)
+    record = {
+        "user": user,
+        "account": account,
+        "role_session_name": session_name,
+        "duration_seconds": account.session_duration,
+        "source_ip": _clean_ip(source_ip),
+        "user_agent": user_agent or "",
+    }
+    try:
+        assumed, url = _open_console(account=account, resource=resource, session_name=session_name)
+    except AwsError as exc:
+        session = access_session_record_failed(
+            **record, failure_code=exc.code, failure_message=exc.hint
+        )
+        logger.warning(
+            "Access failed: session=%s user=%s account=%s code=%s hop=%s",
+            session.pk, user.pk, account.pk, exc.code, exc.hop,
+        )  # fmt: skip
+        return AccessResult(session=session, error=exc)
+    session = access_session_record_active(
+        **record,
+        assumed_role_arn=assumed.assumed_role_arn,
+        assumed_role_id=assumed.assumed_role_id,
+        expires_at=assumed.expires_at,
+    )
+    logger.info(
+        "Access opened: session=%s user=%s account=%s assumed_role_arn=%s expires_at=%s",
+        session.pk, user.pk, account.pk, assumed.assumed_role_arn, assumed.expires_at.isoformat(),
+    )  # fmt: skip
+    return AccessResult(session=session, login_url=url)
+
+
+def _open_console(*, account: Account, resource: Resource, session_name: str):
+    """The AWS part of Access: the chain, the sign-in token and the login URL. Raises AwsError
+    only, so the caller always records an outcome."""
+    try:
+        partition = parse_role_arn(account.target_role_arn).partition
+        assumed = chain(
+            resource_role_arn=resource.resource_role_arn,
+            target_role_arn=account.target_role_arn,
+            external_id=resource.project.external_id,
+            session_name=session_name,
+            duration=account.session_duration,
+            region=settings.AWS_REGION,
+            cache_version=resource.updated_at.isoformat(),
+        )
+        console_region = getattr(settings, "PAM_CONSOLE_REGION", "") or None
+        url = federation_url(partition, console_region, settings.PAM_FEDERATION_ENDPOINT)
+        token = get_signin_token(assumed.credentials, url=url)
+        return assumed, login_url(
+            signin_token=token,
+            url=url,
+            issuer=settings.PAM_ISSUER_URL,
+            partition=partition,
+            region=console_region,
+        )
+    except AwsError:
+        raise
+    except InvalidRoleArn as exc:
+        raise AwsError("InvalidRoleArn", str(exc), status=502) from None
+    except Exception as exc:
+        # Never a 500 for an Access click: record it, and leave the traceback for the operator
+        # (exception messages here carry ARNs at most; credentials live only in frame locals).
+        logger.exception("Access failed unexpectedly: %s", type(exc).__name__)
+        raise AwsError(
+            "InternalError",
+            "Something unexpected went wrong while opening the console. The error was logged "
+            "for the operator; try again later.",
+            message=type(exc).__name__,
+        ) from None
