@@ -1,0 +1,79 @@
+"""Response headers and limits that protect every page."""
+
+import logging
+import time
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+# Access answers with a redirect to the partition's sign-in host; a CSP form-action also
+# governs where a form submission may be redirected, so those hosts must be allowed.
+SIGNIN_ORIGINS = (
+    "https://signin.aws.amazon.com",
+    "https://*.signin.aws.amazon.com",
+    "https://signin.amazonaws-us-gov.com",
+    "https://signin.amazonaws.cn",
+)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def content_security_policy() -> str:
+    form_action = ["'self'", *SIGNIN_ORIGINS]
+    if extra := _origin(settings.PAM_FEDERATION_ENDPOINT):
+        form_action.append(extra)
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "connect-src 'self'",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+            "form-action " + " ".join(form_action),
+        ]
+    )
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy with no inline script, on every response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = content_security_policy()
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.policy)
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
+        return response
+
+
+def rate_limit_exceeded(*, key: str, limit: int, window_seconds: int = 60) -> bool:
+    """Count one hit on `key` in the current window; True when over `limit`.
+
+    Uses the shared cache (Redis in production, so the limit holds across workers). If the
+    cache is unreachable the limit is not enforced and a warning is logged: an outage of
+    Redis must not lock everyone out of the console.
+    """
+    if limit <= 0:
+        return False
+    bucket = f"ratelimit:{key}:{int(time.time() // window_seconds)}"
+    try:
+        cache.add(bucket, 0, timeout=window_seconds + 5)
+        count = cache.incr(bucket)
+    except Exception:  # noqa: BLE001 - any cache backend error means "cannot count"
+        logger.warning("rate limit not enforced: cache unavailable for %s", key.split(":")[0])
+        return False
+    return count > limit
