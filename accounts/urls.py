@@ -1,7 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from accounts import views  # noqa: F401
+from accounts import views
 
 app_name = "accounts"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("projects/<slug:slug>/accounts/", views.account_list, name="list"),
+    path("projects/<slug:slug>/accounts/new/", views.account_create_view, name="create"),
+    path("projects/<slug:slug>/accounts/<int:pk>/edit/", views.account_edit, name="edit"),
+    path("projects/<slug:slug>/accounts/<int:pk>/access/", views.account_access, name="access"),
+]

@@ -1,1 +1,163 @@
 """Views of the accounts app."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import services as account_services
+from accounts.forms import AccountForm
+from accounts.models import Account
+from pamsite.views import project_page, redirect_page, render_page
+from resources.models import Resource
+from resources.selectors import project_for_member
+
+
+class AccountInProjectForm(AccountForm):
+    """AccountForm plus the Resource it belongs to, limited to this project's resources."""
+
+    resource = forms.ModelChoiceField(queryset=Resource.objects.none(), empty_label=None)
+    field_order = ["resource", "name", "description", "target_role_arn", "session_duration"]
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resource"].queryset = Resource.objects.filter(project=project).order_by("name")
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@require_GET
+@login_required
+def account_list(request, slug):
+    """Every account of the project; members and admins get an Access button per account."""
+    project, membership = project_for_member(user=request.user, slug=slug)
+    accounts = (
+        Account.objects.filter(resource__project=project)
+        .select_related("resource")
+        .order_by("resource__name", "name")
+    )
+    context = project_page(
+        request, project=project, membership=membership, tab="accounts", accounts=accounts
+    )
+    return render_page(request, "accounts/account_list.html", context)
+
+
+def _account_form_page(request, slug, pk=None):
+    project, membership = project_for_member(user=request.user, slug=slug)
+    if not membership.can_manage:
+        raise PermissionDenied("Only a project admin can do this.")
+    account = None
+    initial = {}
+    if pk is not None:
+        account = get_object_or_404(
+            Account.objects.select_related("resource"), resource__project=project, pk=pk
+        )
+        initial = {
+            "resource": account.resource,
+            "name": account.name,
+            "description": account.description,
+            "target_role_arn": account.target_role_arn,
+            "session_duration": account.session_duration,
+        }
+    elif request.GET.get("resource"):
+        initial["resource"] = request.GET["resource"]
+    form = AccountInProjectForm(request.POST or None, initial=initial, project=project)
+    if account is not None:
+        # The resource of an existing account does not change: its sessions point at it.
+        form.fields["resource"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        resource = data.pop("resource")
+        try:
+            if account is None:
+                account = account_services.account_create(
+                    actor=request.user, resource=resource, **data
+                )
+                messages.success(request, f"Account {account.name} added.")
+            else:
+                account = account_services.account_update(
+                    actor=request.user, account=account, **data
+                )
+                messages.success(request, f"Account {account.name} saved.")
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return redirect_page(request, "accounts:list", slug=project.slug)
+    context = project_page(
+        request,
+        project=project,
+        membership=membership,
+        tab="accounts",
+        form=form,
+        account=account,
+        has_resources=form.fields["resource"].queryset.exists(),
+    )
+    return render_page(request, "accounts/account_form.html", context, fragment="form")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def account_create_view(request, slug):
+    return _account_form_page(request, slug)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def account_edit(request, slug, pk):
+    return _account_form_page(request, slug, pk)
+
+
+@require_POST
+@login_required
+@never_cache
+def account_access(request, slug, pk):
+    """Access: open the AWS console as the account's target role (302 to the login URL).
+
+    POST only (CSRF-protected), so no GET, prefetch or crawler ever opens a session. 404 for
+    accounts outside the user's projects, 403 for auditors, and on an AWS fault a page with the
+    code and hint (502, or 503/504 when trying again may help), never a 500. The source IP is
+    REMOTE_ADDR: behind a proxy that is the proxy's address until a trusted-proxy setting for
+    X-Forwarded-For exists.
+    """
+    project, _ = project_for_member(user=request.user, slug=slug)
+    account = get_object_or_404(
+        Account.objects.select_related("resource__project"), resource__project=project, pk=pk
+    )
+    context = {"project": project, "account": account, "back_url": _accounts_url(project)}
+    try:
+        result = account_services.account_access(
+            user=request.user,
+            account=account,
+            source_ip=request.META.get("REMOTE_ADDR"),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+    except PermissionDenied as exc:
+        context.update(refused=True, hint=str(exc))
+        return render(request, "accounts/access_failed.html", context, status=403)
+    if result.ok:
+        # The login URL is a bearer secret: sent once in Location, never rendered or logged.
+        return HttpResponseRedirect(result.login_url)
+    error = result.error
+    context.update(
+        code=error.code, hint=error.hint, retryable=error.retryable, session=result.session
+    )
+    status = error.status if error.status in (503, 504) else 502
+    return render(request, "accounts/access_failed.html", context, status=status)
+
+
+def _accounts_url(project) -> str:
+    try:
+        return reverse("accounts:list", kwargs={"slug": project.slug})
+    except NoReverseMatch:
+        return reverse("home")

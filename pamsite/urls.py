@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -7,6 +8,7 @@ from pamsite import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("projects/", views.project_switch, name="project_switch"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
@@ -14,3 +16,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("sessions_audit.urls")),
 ]
+
+if settings.PAM_SANDBOX:  # settings refuse PAM_SANDBOX without DEBUG
+    urlpatterns.append(path("sandbox/", include("sandbox.urls")))
+
+handler500 = "pamsite.errors.server_error"

@@ -1,10 +1,11 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render, resolve_url
 from django.views.decorators.http import require_GET
+from django_htmx.http import HttpResponseClientRedirect
 
-from resources.selectors import projects_for_user
+from resources.selectors import project_for_member, projects_for_user
 
 
 @require_GET
@@ -15,8 +16,44 @@ def home(request):
 
 
 @require_GET
+@login_required
+def project_switch(request):
+    """The project switcher's target: a plain GET form, so it works without JavaScript."""
+    slug = request.GET.get("project", "")
+    project, _ = project_for_member(user=request.user, slug=slug)
+    return redirect("resources:list", slug=project.slug)
+
+
+@require_GET
 def healthz(request):
     """Liveness plus a database round trip, for load balancers."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def project_page(request, *, project, membership, tab: str, **context) -> dict:
+    """Context every project page shares: the switcher, the tabs and what the role may do."""
+    return {
+        "project": project,
+        "membership": membership,
+        "tab": tab,
+        "user_projects": projects_for_user(user=request.user),
+        **context,
+    }
+
+
+def render_page(request, template: str, context: dict, *, fragment: str = ""):
+    """Render the page, or only `fragment` of it when HTMX asked for that part."""
+    if fragment and request.htmx:
+        template = f"{template}#{fragment}"
+    return render(request, template, context)
+
+
+def redirect_page(request, to: str, *args, **kwargs):
+    """After a successful form post: a normal redirect, or a full-page one for HTMX (a swapped
+    fragment must not end up holding a whole page)."""
+    url = resolve_url(to, *args, **kwargs)
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)

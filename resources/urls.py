@@ -1,7 +1,24 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from resources import views  # noqa: F401
+from resources import views
 
 app_name = "resources"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("projects/<slug:slug>/", views.project_detail, name="project"),
+    path("projects/<slug:slug>/resources/", views.resource_list, name="list"),
+    path("projects/<slug:slug>/resources/new/", views.resource_create_view, name="create"),
+    path("projects/<slug:slug>/resources/<int:pk>/", views.resource_edit, name="edit"),
+    path("projects/<slug:slug>/resources/<int:pk>/status/", views.resource_status, name="status"),
+    path(
+        "projects/<slug:slug>/resources/<int:pk>/validate/",
+        views.resource_validate,
+        name="validate",
+    ),
+    path("projects/<slug:slug>/members/", views.member_list, name="members"),
+    path(
+        "projects/<slug:slug>/members/<int:pk>/remove/",
+        views.member_remove,
+        name="member_remove",
+    ),
+]

@@ -1,1 +1,200 @@
-"""Views of the resources app."""
+"""Project pages: resources (with live validation status) and members."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from pamsite.views import project_page, redirect_page, render_page
+from resources import services
+from resources.forms import MembershipForm, ResourceForm
+from resources.models import Membership, Resource
+from resources.selectors import project_for_member, resources_for_project
+
+
+def policy_documents(*, project, resource_role_arn: str | None) -> list[dict]:
+    """The three IAM documents an admin pastes into AWS for this project, filled in."""
+    try:
+        from pamsite.aws import policies
+    except ImportError:  # until the policy module lands
+        return []
+    return policies.documents_for(project=project, resource_role_arn=resource_role_arn)
+
+
+def _admin_project(request, slug):
+    project, membership = project_for_member(user=request.user, slug=slug)
+    if not membership.can_manage:
+        raise PermissionDenied("Only a project admin can do this.")
+    return project, membership
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: by field where the form has it."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@require_GET
+@login_required
+def project_detail(request, slug):
+    project, _ = project_for_member(user=request.user, slug=slug)
+    return redirect("resources:list", slug=project.slug)
+
+
+@require_GET
+@login_required
+def resource_list(request, slug):
+    project, membership = project_for_member(user=request.user, slug=slug)
+    context = project_page(
+        request,
+        project=project,
+        membership=membership,
+        tab="resources",
+        resources=resources_for_project(project=project),
+    )
+    return render_page(request, "resources/resource_list.html", context)
+
+
+@require_GET
+@login_required
+def resource_status(request, slug, pk):
+    """The status badge alone; while pending it carries the polling trigger, after that not,
+    so the browser stops asking."""
+    project, membership = project_for_member(user=request.user, slug=slug)
+    resource = get_object_or_404(Resource, project=project, pk=pk)
+    context = project_page(
+        request, project=project, membership=membership, tab="resources", resource=resource
+    )
+    if request.htmx:
+        return render_page(request, "resources/resource_list.html", context, fragment="status")
+    return redirect("resources:edit", slug=project.slug, pk=resource.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def resource_create_view(request, slug):
+    project, membership = _admin_project(request, slug)
+    form = ResourceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            resource = services.resource_create(
+                actor=request.user, project=project, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Resource {resource.name} added. Validating it now.")
+            return redirect_page(request, "resources:edit", slug=project.slug, pk=resource.pk)
+    context = project_page(
+        request,
+        project=project,
+        membership=membership,
+        tab="resources",
+        form=form,
+        resource=None,
+        policies=policy_documents(
+            project=project, resource_role_arn=form["resource_role_arn"].value()
+        ),
+    )
+    return render_page(request, "resources/resource_form.html", context, fragment="form")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def resource_edit(request, slug, pk):
+    """Admins edit; members and auditors see the resource and its status read-only."""
+    project, membership = project_for_member(user=request.user, slug=slug)
+    resource = get_object_or_404(Resource, project=project, pk=pk)
+    if request.method == "POST" and not membership.can_manage:
+        raise PermissionDenied("Only a project admin can do this.")
+    initial = {
+        "name": resource.name,
+        "description": resource.description,
+        "resource_role_arn": resource.resource_role_arn,
+    }
+    form = ResourceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            resource = services.resource_update(
+                actor=request.user, resource=resource, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Resource {resource.name} saved.")
+            return redirect_page(request, "resources:edit", slug=project.slug, pk=resource.pk)
+    context = project_page(
+        request,
+        project=project,
+        membership=membership,
+        tab="resources",
+        form=form,
+        resource=resource,
+        policies=policy_documents(project=project, resource_role_arn=resource.resource_role_arn),
+    )
+    return render_page(request, "resources/resource_form.html", context, fragment="form")
+
+
+@require_POST
+@login_required
+def resource_validate(request, slug, pk):
+    """Validate again: back to pending, the check runs in the background."""
+    project, membership = _admin_project(request, slug)
+    resource = get_object_or_404(Resource, project=project, pk=pk)
+    resource = services.resource_revalidate(actor=request.user, resource=resource)
+    if request.htmx:
+        resource.refresh_from_db()
+        context = project_page(
+            request, project=project, membership=membership, tab="resources", resource=resource
+        )
+        return render_page(request, "resources/resource_list.html", context, fragment="status")
+    messages.success(request, f"Validating {resource.name} again.")
+    return redirect("resources:edit", slug=project.slug, pk=resource.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def member_list(request, slug):
+    """Admins add people by email and set their role."""
+    project, membership = _admin_project(request, slug)
+    form = MembershipForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.membership_set(
+                actor=request.user, project=project, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"{member.user.email} is now {member.get_role_display()}.")
+            return redirect("resources:members", slug=project.slug)
+    context = project_page(
+        request,
+        project=project,
+        membership=membership,
+        tab="members",
+        form=form,
+        members=Membership.objects.filter(project=project)
+        .select_related("user")
+        .order_by("user__email"),
+        roles=Membership.Role.choices,
+    )
+    return render_page(request, "resources/member_list.html", context)
+
+
+@require_POST
+@login_required
+def member_remove(request, slug, pk):
+    project, _ = _admin_project(request, slug)
+    member = get_object_or_404(Membership.objects.select_related("user"), project=project, pk=pk)
+    try:
+        services.membership_remove(actor=request.user, membership=member)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{member.user.email} removed from {project.name}.")
+    return redirect("resources:members", slug=project.slug)

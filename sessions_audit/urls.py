@@ -1,7 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from sessions_audit import views  # noqa: F401
+from sessions_audit import views
 
 app_name = "sessions_audit"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("projects/<slug:slug>/sessions/", views.session_list, name="list"),
+    path("projects/<slug:slug>/sessions/export.csv", views.session_export, name="export"),
+    path("projects/<slug:slug>/sessions/<uuid:pk>/", views.session_detail, name="detail"),
+]

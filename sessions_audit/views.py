@@ -1,1 +1,132 @@
-"""Views of the sessions_audit app."""
+"""Audit review: the sessions of a project, one session, and a CSV export of a filter."""
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from pamsite.views import project_page, render_page
+from resources.selectors import project_for_member
+from sessions_audit.forms import SessionFilterForm
+from sessions_audit.models import AccessSession
+from sessions_audit.selectors import session_cloudtrail_command, sessions_filter, sessions_page
+
+EXPORT_CHUNK_SIZE = 2000
+EXPORT_COLUMNS = [
+    ("created_at", "created_at"),
+    ("expires_at", "expires_at"),
+    ("status", "effective_status"),
+    ("user_email", "user_email"),
+    ("project", "project_name"),
+    ("resource", "resource_name"),
+    ("account", "account_name"),
+    ("target_role_arn", "target_role_arn"),
+    ("role_session_name", "role_session_name"),
+    ("assumed_role_arn", "assumed_role_arn"),
+    ("assumed_role_id", "assumed_role_id"),
+    ("duration_seconds", "duration_seconds"),
+    ("source_ip", "source_ip"),
+    ("user_agent", "user_agent"),
+    ("failure_code", "failure_code"),
+    ("failure_message", "failure_message"),
+    ("session_id", "id"),
+]
+# A spreadsheet runs a cell that starts with one of these as a formula.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _auditor_project(request, slug):
+    project, membership = project_for_member(user=request.user, slug=slug)
+    if not membership.can_audit:
+        raise PermissionDenied("Only project admins and auditors review sessions.")
+    return project, membership
+
+
+def _filtered(request, project):
+    form = SessionFilterForm(request.GET or None, project=project)
+    filters = form.cleaned_data if form.is_valid() else {}
+    return form, sessions_filter(project=project, **filters)
+
+
+@require_GET
+@login_required
+def session_list(request, slug):
+    """Sessions newest first, filtered, one keyset page at a time."""
+    project, membership = _auditor_project(request, slug)
+    form, qs = _filtered(request, project)
+    page = sessions_page(qs, after=request.GET.get("after", ""))
+    query = request.GET.copy()
+    query.pop("after", None)
+    context = project_page(
+        request,
+        project=project,
+        membership=membership,
+        tab="sessions",
+        form=form,
+        page=page,
+        filter_query=query.urlencode(),
+        first_page=not request.GET.get("after"),
+    )
+    return render_page(request, "sessions_audit/session_list.html", context, fragment="results")
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    text = str(value)
+    if text.startswith(_FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+class _Echo:
+    """csv.writer target that hands each row back instead of buffering it."""
+
+    def write(self, value):
+        return value
+
+
+def _csv_rows(qs):
+    writer = csv.writer(_Echo())
+    yield writer.writerow([name for name, _ in EXPORT_COLUMNS])
+    fields = [field for _, field in EXPORT_COLUMNS]
+    for row in (
+        qs.with_effective_status().values_list(*fields).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    ):
+        yield writer.writerow([_csv_cell(value) for value in row])
+
+
+@require_GET
+@login_required
+def session_export(request, slug):
+    """Every session matching the filters as CSV, streamed in chunks: memory stays flat
+    however many rows there are."""
+    project, _ = _auditor_project(request, slug)
+    _, qs = _filtered(request, project)
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    response = StreamingHttpResponse(_csv_rows(qs), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="sessions-{project.slug}-{stamp}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@login_required
+def session_detail(request, slug, pk):
+    project, membership = _auditor_project(request, slug)
+    session = get_object_or_404(AccessSession, project=project, pk=pk)
+    context = project_page(
+        request,
+        project=project,
+        membership=membership,
+        tab="sessions",
+        session=session,
+        cloudtrail_command=session_cloudtrail_command(session) if session.role_session_name else "",
+    )
+    return render_page(request, "sessions_audit/session_detail.html", context)

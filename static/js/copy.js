@@ -1,0 +1,67 @@
+// Copy buttons: <button class="copy" data-copy-target="ID" hidden> copies the text of #ID.
+// Buttons stay hidden without JavaScript (the text can be selected by hand), and no inline
+// script or handler is used, so a CSP without 'unsafe-inline' holds.
+(function () {
+  "use strict";
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    // http://localhost and older browsers: a hidden textarea and execCommand.
+    return new Promise(function (resolve, reject) {
+      var area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.style.position = "fixed";
+      area.style.opacity = "0";
+      document.body.appendChild(area);
+      area.select();
+      try {
+        document.execCommand("copy") ? resolve() : reject(new Error("copy refused"));
+      } catch (err) {
+        reject(err);
+      } finally {
+        document.body.removeChild(area);
+      }
+    });
+  }
+
+  function announce(button, message) {
+    var label = button.dataset.label || button.textContent;
+    button.dataset.label = label;
+    button.textContent = message;
+    window.setTimeout(function () { button.textContent = label; }, 2000);
+  }
+
+  function setUp(root) {
+    root.querySelectorAll("button.copy[data-copy-target]").forEach(function (button) {
+      button.hidden = false;
+    });
+    root.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      var form = select.form;
+      var submit = form && form.querySelector("button[type=submit]");
+      if (submit) submit.classList.add("visually-hidden");
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button.copy[data-copy-target]");
+    if (!button) return;
+    var source = document.getElementById(button.dataset.copyTarget);
+    if (!source) return;
+    copyText(source.textContent.trim()).then(
+      function () { announce(button, "Copied"); },
+      function () { announce(button, "Select and copy by hand"); }
+    );
+  });
+
+  // The project switcher submits as soon as a project is chosen.
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest("select[data-autosubmit]");
+    if (select && select.form) select.form.requestSubmit();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { setUp(document); });
+  document.addEventListener("htmx:load", function (event) { setUp(event.target); });
+})();
