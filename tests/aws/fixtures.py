@@ -1,0 +1,122 @@
+"""A moto AWS world for the Access chain, and the fixtures that reset per-process AWS state.
+
+Import the fixtures into a test module: ``from tests.aws.fixtures import aws, moto_world``.
+"""
+
+import json
+from dataclasses import dataclass
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from pamsite.aws import clients
+from pamsite.aws.chain import PLATFORM_SESSION_NAME, bridge_cache
+from pamsite.aws.identity import reset_platform_identity
+from pamsite.aws.policies import (
+    resource_role_permissions_policy,
+    resource_role_trust_policy,
+    target_role_trust_policy,
+)
+
+MOTO_ACCOUNT = "123456789012"
+REGION = "us-east-1"
+
+
+def reset_aws_state() -> None:
+    clients.reset_clients()
+    bridge_cache.clear()
+    reset_platform_identity()
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """moto in-process for every AWS call, with fresh clients, bridge cache and identity."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    reset_aws_state()
+    with mock_aws():
+        yield
+    reset_aws_state()
+
+
+@dataclass(frozen=True)
+class MotoWorld:
+    platform_user_arn: str
+    resource_role_arn: str
+    target_role_arn: str
+    external_id: str
+
+
+def with_moto_principal(document: dict, principal: str) -> dict:
+    """moto matches trust-policy principals by exact ARN only: it knows neither that
+    `:root` covers the account's users nor that a role ARN covers its sessions. Add the exact
+    caller next to the documented principal; the External ID condition is unchanged."""
+    statement = dict(document["Statement"][0])
+    statement["Principal"] = {"AWS": [statement["Principal"]["AWS"], principal]}
+    return {**document, "Statement": [statement]}
+
+
+def build_moto_world(
+    monkeypatch, *, external_id: str, target_role_name: str = "ReadOnly"
+) -> MotoWorld:
+    """The platform IAM user, the Resource Role and a target role, trusting each other with
+    the documents from pamsite.aws.policies. The platform's keys become the environment's."""
+    iam = boto3.client("iam", region_name=REGION)
+    user = iam.create_user(UserName="pam-platform")["User"]
+    iam.put_user_policy(
+        UserName="pam-platform",
+        PolicyName="assume-resource-roles",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+            }
+        ),
+    )
+    key = iam.create_access_key(UserName="pam-platform")["AccessKey"]
+    resource_role_arn = f"arn:aws:iam::{MOTO_ACCOUNT}:role/PamBridge"
+    target_role_arn = f"arn:aws:iam::{MOTO_ACCOUNT}:role/{target_role_name}"
+    trust = resource_role_trust_policy(platform_account_id=MOTO_ACCOUNT, external_id=external_id)
+    iam.create_role(
+        RoleName="PamBridge",
+        AssumeRolePolicyDocument=json.dumps(with_moto_principal(trust, user["Arn"])),
+        MaxSessionDuration=4 * 3600,
+    )
+    iam.put_role_policy(
+        RoleName="PamBridge",
+        PolicyName="pam-assume-targets",
+        PolicyDocument=json.dumps(
+            resource_role_permissions_policy(
+                resource_role_arn=resource_role_arn, target_role_arns=[target_role_arn]
+            )
+        ),
+    )
+    bridge_session = f"arn:aws:sts::{MOTO_ACCOUNT}:assumed-role/PamBridge/{PLATFORM_SESSION_NAME}"
+    target_trust = target_role_trust_policy(
+        resource_role_arn=resource_role_arn, external_id=external_id
+    )
+    iam.create_role(
+        RoleName=target_role_name,
+        AssumeRolePolicyDocument=json.dumps(with_moto_principal(target_trust, bridge_session)),
+    )
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+    reset_aws_state()
+    return MotoWorld(
+        platform_user_arn=user["Arn"],
+        resource_role_arn=resource_role_arn,
+        target_role_arn=target_role_arn,
+        external_id=external_id,
+    )
+
+
+def count_assume_role_calls() -> list[str]:
+    """Record the RoleArn of every AssumeRole API call made through pamsite.aws.clients from now
+    on (one per round trip). Call after the last reset_aws_state()."""
+    calls: list[str] = []
+
+    def counter(params, **kwargs):
+        calls.append(params["body"].get("RoleArn", ""))
+
+    clients.botocore_session().register("before-call.sts.AssumeRole", counter)
+    return calls
