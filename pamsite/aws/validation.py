@@ -1,0 +1,145 @@
+"""Checks behind a Resource's and an Account's validation status.
+
+A Resource is valid when the platform can assume its Resource Role with the External ID; if
+the role may then read itself (iam:GetRole), its trust policy is linted as well. An Account is
+valid when the whole chain to its target role works with the account's session duration.
+Both raise AwsError (code, hint, retryable) when AWS refuses; nothing here knows of Django.
+"""
+
+import threading
+from dataclasses import dataclass, field
+
+import botocore.exceptions
+import botocore.session
+
+from pamsite.aws import chain, clients, lint
+from pamsite.aws.arns import parse_role_arn
+from pamsite.aws.partitions import region_in_partition
+
+# What CloudTrail shows for the platform's validation calls into a customer's target role.
+VALIDATION_SESSION_NAME = "pam-validation"
+
+_lock = threading.Lock()
+_session: botocore.session.Session | None = None
+
+
+@dataclass(frozen=True)
+class ResourceCheck:
+    """A Resource Role that could be assumed, and what the trust-policy lint found (warnings
+    and notes as JSON-ready dicts)."""
+
+    assumed_role_arn: str
+    findings: list[dict] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[dict]:
+        return [f for f in self.findings if f.get("level") == "warning"]
+
+
+@dataclass(frozen=True)
+class TargetCheck:
+    """A target role reached through the Resource Role with the account's duration."""
+
+    assumed_role_arn: str
+
+
+def _iam_session() -> botocore.session.Session:
+    # Its own botocore session: IAM clients are made with explicit credentials only.
+    global _session
+    with _lock:
+        if _session is None:
+            _session = botocore.session.get_session()
+        return _session
+
+
+def _iam_client(credentials: chain.Credentials, partition: str):
+    session = _iam_session()
+    with _lock:
+        return session.create_client(
+            "iam",
+            region_name=region_in_partition(partition, None),
+            aws_access_key_id=credentials.access_key_id,
+            aws_secret_access_key=credentials.secret_access_key,
+            aws_session_token=credentials.session_token,
+            config=clients.CLIENT_CONFIG,
+        )
+
+
+def resource_role_check(
+    *, resource_role_arn: str, external_id: str, region: str | None, platform_account_id: str = ""
+) -> ResourceCheck:
+    """Assume the Resource Role with the External ID (hop 1), then lint its trust policy when
+    the role may read itself. Raises AwsError when the role cannot be assumed."""
+    bridge = chain.assume_bridge(
+        resource_role_arn=resource_role_arn, external_id=external_id, region=region
+    )
+    findings = trust_policy_findings(
+        credentials=bridge.credentials,
+        resource_role_arn=resource_role_arn,
+        external_id=external_id,
+        platform_account_id=platform_account_id,
+    )
+    return ResourceCheck(
+        assumed_role_arn=bridge.assumed_role_arn, findings=[f.as_dict() for f in findings]
+    )
+
+
+def trust_policy_findings(
+    *, credentials: chain.Credentials, resource_role_arn: str, external_id: str,
+    platform_account_id: str = "",
+) -> list[lint.Finding]:  # fmt: skip
+    """iam:GetRole on the Resource Role with its own session, then lint the trust policy.
+
+    Reading the role is optional: a role without iam:GetRole on itself gets a note, never a
+    failure, and so does any other error reading it.
+    """
+    arn = parse_role_arn(resource_role_arn)
+    try:
+        role = _iam_client(credentials, arn.partition).get_role(RoleName=arn.name)["Role"]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        code = (
+            exc.response.get("Error", {}).get("Code", "")
+            if isinstance(exc, botocore.exceptions.ClientError)
+            else type(exc).__name__
+        )
+        if code in ("AccessDenied", "AccessDeniedException"):
+            message = (
+                "The trust policy was not checked: the Resource Role may not read itself "
+                "(iam:GetRole). Allow it to get the lint."
+            )
+        else:
+            message = f"The trust policy was not checked: reading the role failed ({code})."
+        return [
+            lint.Finding(
+                "TrustPolicyNotChecked",
+                message,
+                fix=(
+                    "Add to the Resource Role's permissions: "
+                    f'{{"Effect": "Allow", "Action": "iam:GetRole", "Resource": "{arn}"}}'
+                ),
+                level="note",
+            )
+        ]
+    return lint.lint_trust_policy(
+        role.get("AssumeRolePolicyDocument") or {},
+        external_id=external_id,
+        platform_account_id=platform_account_id,
+        partition=arn.partition,
+    )
+
+
+def target_role_check(
+    *, resource_role_arn: str, target_role_arn: str, external_id: str, duration: int,
+    region: str | None,
+) -> TargetCheck:  # fmt: skip
+    """Both hops as an Access click makes them, with the account's duration and the session
+    name "pam-validation". Raises AwsError (hop says which one failed)."""
+    bridge = chain.assume_bridge(
+        resource_role_arn=resource_role_arn, external_id=external_id, region=region
+    )
+    target = chain.assume_target(
+        bridge=bridge, resource_role_arn=resource_role_arn, target_role_arn=target_role_arn,
+        external_id=external_id, session_name=VALIDATION_SESSION_NAME, duration=duration,
+        region=region,
+    )  # fmt: skip
+    return TargetCheck(assumed_role_arn=target.assumed_role_arn)
