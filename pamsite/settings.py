@@ -164,6 +164,14 @@ PAM_FEDERATION_ENDPOINT = env("PAM_FEDERATION_ENDPOINT", default="")
 # The platform's AWS account id for trust policies; discovered with GetCallerIdentity if unset.
 PAM_PLATFORM_ACCOUNT_ID = env("PAM_PLATFORM_ACCOUNT_ID", default="")
 PAM_SANDBOX = env.bool("PAM_SANDBOX", default=False)
+if PAM_SANDBOX and not DEBUG:
+    raise ImproperlyConfigured(
+        "PAM_SANDBOX simulates AWS and needs DEBUG on; it must never run as a deployment."
+    )
+# The sandbox app (`manage.py sandbox`, the federation stand-in) exists only in development;
+# its URLs are routed only when PAM_SANDBOX is on (pamsite/urls.py).
+if DEBUG:
+    INSTALLED_APPS.append("sandbox")
 # The Issuer shown on the AWS sign-in page, and where "sign out" in the console sends people.
 PAM_ISSUER_URL = env("PAM_ISSUER_URL", default="http://127.0.0.1:8000/")
 # Access clicks one user may make per minute.

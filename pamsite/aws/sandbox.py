@@ -1,0 +1,106 @@
+"""Sandbox-only AWS calls, made against moto through AWS_ENDPOINT_URL.
+
+Two jobs: tell the federation stand-in whose credentials it was handed (sts:GetCallerIdentity),
+and create the demo roles the sandbox seed puts into moto. Nothing in the real Access path
+imports this module.
+"""
+
+import json
+from dataclasses import dataclass
+
+import botocore.exceptions
+
+from pamsite.aws import clients
+from pamsite.aws.chain import Credentials
+from pamsite.aws.errors import AwsError
+
+HOP_SANDBOX = "sandbox"
+IAM_REGION = "us-east-1"  # IAM is global; its API lives in us-east-1 for the aws partition
+
+
+@dataclass(frozen=True)
+class CallerIdentity:
+    """What sts:GetCallerIdentity says about a set of credentials."""
+
+    account_id: str
+    arn: str
+    user_id: str  # for a role session: ROLEID:RoleSessionName, the aws:userid key
+
+    @property
+    def is_role_session(self) -> bool:
+        """Only temporary role credentials can be federated into the console."""
+        return ":assumed-role/" in self.arn
+
+    @property
+    def role_name(self) -> str:
+        return self.arn.split(":assumed-role/", 1)[1].split("/")[0] if self.is_role_session else ""
+
+    @property
+    def role_session_name(self) -> str:
+        return self.arn.rsplit("/", 1)[1] if self.is_role_session else ""
+
+
+def caller_identity(credentials: Credentials, *, region: str) -> CallerIdentity:
+    """sts:GetCallerIdentity with `credentials`; AwsError when STS refuses or cannot be reached."""
+    client = clients.sts_client_for(credentials, region)
+    try:
+        response = client.get_caller_identity()
+    except botocore.exceptions.ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise AwsError(
+            error.get("Code") or "Unknown",
+            "STS refused these credentials.",
+            message=error.get("Message", ""),
+            hop=HOP_SANDBOX,
+            status=403,
+        ) from None
+    except botocore.exceptions.BotoCoreError as exc:
+        raise AwsError(
+            "SandboxStsUnreachable",
+            "The sandbox could not reach its local AWS (moto). Is `manage.py sandbox` running?",
+            message=type(exc).__name__,
+            hop=HOP_SANDBOX,
+        ) from None
+    return CallerIdentity(
+        account_id=response["Account"], arn=response["Arn"], user_id=response["UserId"]
+    )
+
+
+def role_put(
+    *,
+    name: str,
+    trust_policy: dict,
+    permissions_policy: dict,
+    description: str = "",
+    max_session_seconds: int = 3600,
+) -> str:
+    """Create the IAM role `name`, or reset its trust and inline permissions policy if it
+    exists. Returns the role ARN. The sandbox seed's only IAM write; it runs against moto."""
+    iam = clients.botocore_session().create_client(
+        "iam", region_name=IAM_REGION, config=clients.CLIENT_CONFIG
+    )
+    trust = json.dumps(trust_policy)
+    try:
+        try:
+            arn = iam.get_role(RoleName=name)["Role"]["Arn"]
+            iam.update_assume_role_policy(RoleName=name, PolicyDocument=trust)
+        except iam.exceptions.NoSuchEntityException:
+            arn = iam.create_role(
+                RoleName=name,
+                AssumeRolePolicyDocument=trust,
+                Description=description,
+                MaxSessionDuration=max_session_seconds,
+            )["Role"]["Arn"]
+        iam.put_role_policy(
+            RoleName=name,
+            PolicyName=f"{name}Permissions",
+            PolicyDocument=json.dumps(permissions_policy),
+        )
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        raise AwsError(
+            "SandboxIamError",
+            f"Could not create the sandbox role {name} in the local AWS (moto).",
+            message=type(exc).__name__,
+            hop=HOP_SANDBOX,
+        ) from None
+    return arn

@@ -1,0 +1,155 @@
+"""python manage.py sandbox: the whole product on this machine, with a simulated AWS.
+
+This process runs moto (the AWS stand-in) in a thread and starts three children with the
+sandbox environment: migrate, seed_sandbox, then runserver. Ctrl-C stops the web server
+and moto together. The children read everything from the environment, exactly as a real
+deployment would; only the endpoints differ (AWS_ENDPOINT_URL, PAM_FEDERATION_ENDPOINT).
+"""
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+HOST = "127.0.0.1"
+# moto's default account: the platform identity and the demo roles both live in it.
+MOTO_ACCOUNT_ID = "123456789012"
+# Not credentials: moto accepts any keys. Set so that no real AWS identity is ever picked up.
+FAKE_ACCESS_KEY_ID = "AKIASANDBOXNOTAREALKEY"
+FAKE_SECRET_ACCESS_KEY = "sandbox-fake-secret-moto-accepts-anything"  # noqa: S105
+# Variables of a real deployment the sandbox must never inherit.
+NOT_INHERITED = ("REDIS_URL", "DATABASE_URL", "DJANGO_READ_DOT_ENV_FILE", "DJANGO_SETTINGS_MODULE")
+
+
+def sandbox_environment(*, web_port: int, moto_port: int, base_dir: Path) -> dict[str, str]:
+    """The environment the sandbox's children run with."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "PAM_")) and key not in NOT_INHERITED
+    }
+    site = f"http://{HOST}:{web_port}"
+    env.update(
+        DJANGO_SETTINGS_MODULE="pamsite.settings",
+        DJANGO_DEBUG="true",
+        DJANGO_ALLOWED_HOSTS=f"{HOST},localhost",
+        # Its own SQLite file: demo users with printed passwords never land in a real database.
+        DATABASE_URL=f"sqlite:///{base_dir / 'sandbox.sqlite3'}",
+        PAM_SANDBOX="true",
+        PAM_ISSUER_URL=f"{site}/",
+        PAM_FEDERATION_ENDPOINT=f"{site}/sandbox/federation",
+        PAM_PLATFORM_ACCOUNT_ID=MOTO_ACCOUNT_ID,
+        AWS_ENDPOINT_URL=f"http://{HOST}:{moto_port}",
+        AWS_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID=FAKE_ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY=FAKE_SECRET_ACCESS_KEY,
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    return env
+
+
+def port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the product on this machine with a simulated AWS (moto) and a stand-in for the "
+        "AWS sign-in endpoint: migrate, seed a demo project, serve at http://127.0.0.1:8000. "
+        "Refuses to start unless DEBUG is on."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000, help="Web port (default 8000).")
+        parser.add_argument(
+            "--moto-port", type=int, default=0, help="moto's port (default: any free port)."
+        )
+        parser.add_argument(
+            "--reload", action="store_true", help="Restart the web server when code changes."
+        )
+
+    def handle(self, *args, port: int, moto_port: int, reload: bool, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "The sandbox runs only with DEBUG on: it prints passwords and simulates AWS, "
+                "and must never run as a deployment. Start it with:\n"
+                "  DJANGO_DEBUG=true python manage.py sandbox"
+            )
+        try:
+            from moto.server import ThreadedMotoServer
+        except ImportError:
+            raise CommandError(
+                "moto is not installed. Install the sandbox extra: pip install -e '.[sandbox]'"
+            ) from None
+        if not port_free(port):
+            raise CommandError(f"Port {port} is in use. Pick another one with --port.")
+        moto_port = moto_port or free_port()
+
+        base_dir = Path(settings.BASE_DIR)
+        manage = [sys.executable, str(base_dir / "manage.py")]
+        env = sandbox_environment(web_port=port, moto_port=moto_port, base_dir=base_dir)
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
+        moto = ThreadedMotoServer(ip_address=HOST, port=moto_port, verbose=False)
+        moto.start()
+        self.stdout.write(f"Simulated AWS (moto) listening on http://{HOST}:{moto_port}")
+        web = None
+        previous_term = signal.signal(signal.SIGTERM, _raise_interrupt)
+        try:
+            for step in (["migrate", "--noinput", "-v", "0"], ["seed_sandbox", "--url",
+                         env["PAM_ISSUER_URL"]]):  # fmt: skip
+                done = subprocess.run([*manage, *step], env=env, cwd=base_dir, check=False)  # noqa: S603
+                if done.returncode:
+                    raise CommandError(f"`manage.py {step[0]}` failed; the sandbox did not start.")
+            serve = [*manage, "runserver", f"{HOST}:{port}"]
+            if not reload:
+                serve.append("--noreload")
+            # Its own process group, so stopping it also stops runserver's autoreload child.
+            web = subprocess.Popen(serve, env=env, cwd=base_dir, start_new_session=True)  # noqa: S603
+            web.wait()
+        except KeyboardInterrupt:
+            self.stdout.write("\nStopping the sandbox...")
+        finally:
+            signal.signal(signal.SIGTERM, previous_term)
+            if web is not None:
+                _stop(web)
+            moto.stop()
+        if web is not None and web.returncode not in (0, -signal.SIGINT, -signal.SIGTERM):
+            raise CommandError(f"The web server exited with status {web.returncode}.")
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop the child's whole process group (runserver and its autoreload child): SIGINT,
+    then SIGTERM, then SIGKILL, each given a few seconds."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return  # the group is gone
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            continue

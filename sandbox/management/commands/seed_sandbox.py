@@ -1,0 +1,56 @@
+"""python manage.py seed_sandbox: the sandbox's demo project, people and roles (idempotent)."""
+
+import os
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
+
+from pamsite.aws.errors import AwsError
+from sandbox.services import sandbox_seed
+
+ROLE_BLURB = {
+    "admin": "project admin: resources, accounts, members, audit",
+    "member": "member: opens the console with Access",
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Seed the sandbox: a demo project, an admin and a member with new passwords, and a "
+        "Resource whose roles exist in the local moto. Run by `manage.py sandbox`."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--url", default="", help="Where the sandbox is served (printed).")
+
+    def handle(self, *args, url: str = "", **options):
+        try:
+            result = sandbox_seed(endpoint_url=os.environ.get("AWS_ENDPOINT_URL", ""))
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
+        except AwsError as exc:
+            raise CommandError(f"{exc.code}: {exc.hint}") from None
+        result.resource.refresh_from_db()
+        url = url or settings.PAM_ISSUER_URL
+        accounts = ", ".join(a.name for a in result.accounts)
+        lines = [
+            "",
+            "=" * 72,
+            "  PAM Console sandbox: AWS is simulated on this machine (moto).",
+            f'  Project "{result.project.name}", resource "{result.resource.name}" '
+            f"({result.resource.validation_status}), accounts: {accounts}.",
+            "",
+            f"  Open {url} and sign in as:",
+        ]
+        for login in result.logins:
+            lines.append(
+                f"    {login.username:<8} password {login.password:<14} ({ROLE_BLURB[login.role]})"
+            )
+        lines += [
+            "",
+            "  Passwords are new at every start. Press Ctrl-C to stop.",
+            "=" * 72,
+            "",
+        ]
+        self.stdout.write("\n".join(lines))

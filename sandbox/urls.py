@@ -1,0 +1,9 @@
+from django.urls import path
+
+from sandbox import views
+
+app_name = "sandbox"
+
+urlpatterns = [
+    path("federation", views.federation, name="federation"),
+]

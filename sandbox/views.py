@@ -1,0 +1,125 @@
+"""A stand-in for the AWS federation endpoint (signin.aws.amazon.com/federation).
+
+Test scaffolding for the sandbox, routed only when PAM_SANDBOX is on. It speaks the two
+actions the product uses: getSigninToken checks the session credentials against moto with
+sts:GetCallerIdentity and hands back an opaque, single-use token; login with that token shows a
+plainly labelled "Sandbox console" page saying which role the browser would have landed in.
+The credentials are never kept: the cache holds only the caller identity, under a hash of the
+token, for 15 minutes (as long as AWS keeps a login URL valid).
+"""
+
+import hashlib
+import json
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from pamsite.aws.chain import Credentials
+from pamsite.aws.errors import AwsError
+from pamsite.aws.sandbox import caller_identity
+from sessions_audit.models import AccessSession
+
+TOKEN_TTL = timedelta(minutes=15)
+_CACHE_PREFIX = "sandbox-signin:"
+
+
+def _cache_key(token: str) -> str:
+    return _CACHE_PREFIX + hashlib.sha256(token.encode()).hexdigest()
+
+
+def _refuse(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"Error": message}, status=status)
+
+
+def _session_credentials(raw: str) -> Credentials | None:
+    try:
+        session = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(session, dict):
+        return None
+    values = [session.get(k) for k in ("sessionId", "sessionKey", "sessionToken")]
+    if not all(isinstance(v, str) and v for v in values):
+        return None
+    return Credentials(*values, expiration=timezone.now())
+
+
+def get_signin_token(request):
+    """Action=getSigninToken: credentials in, opaque token out (like AWS, GET or POST)."""
+    params = request.POST if request.method == "POST" else request.GET
+    if "SessionDuration" in params:
+        # What AWS does with chained role credentials: the product must never send it.
+        return _refuse("SessionDuration cannot be used with role-chained credentials.")
+    credentials = _session_credentials(params.get("Session", ""))
+    if credentials is None:
+        return _refuse("Session must be JSON with sessionId, sessionKey and sessionToken.")
+    try:
+        identity = caller_identity(credentials, region=settings.AWS_REGION)
+    except AwsError as exc:
+        return _refuse(f"The credentials were refused: {exc.code}.", status=exc.status)
+    if not identity.is_role_session:
+        return _refuse("Only temporary role credentials can sign in to the console.")
+    token = secrets.token_urlsafe(32)
+    cache.set(
+        _cache_key(token),
+        {
+            "arn": identity.arn,
+            "account_id": identity.account_id,
+            "user_id": identity.user_id,
+            "role_name": identity.role_name,
+            "role_session_name": identity.role_session_name,
+            "issued_at": timezone.now().isoformat(),
+        },
+        timeout=int(TOKEN_TTL.total_seconds()),
+    )
+    return JsonResponse({"SigninToken": token})
+
+
+def login(request):
+    """Action=login: spend the token and show where the browser would be in AWS."""
+    token = request.GET.get("SigninToken", "")
+    identity = cache.get(_cache_key(token)) if token else None
+    # A token works once: only the request that manages to delete it may use it.
+    if identity is None or not cache.delete(_cache_key(token)):
+        return render(
+            request,
+            "sandbox/console_error.html",
+            {"reason": "missing" if not token else "invalid"},
+            status=400,
+        )
+    # The product recorded the session; its expiry is the credentials' expiry.
+    session = (
+        AccessSession.objects.filter(assumed_role_id=identity["user_id"])
+        .order_by("-created_at")
+        .first()
+    )
+    issuer = request.GET.get("Issuer", "")
+    context = {
+        "identity": identity,
+        "session": session,
+        "destination": request.GET.get("Destination", ""),
+        "issuer": issuer,
+        # Only a web address becomes a link (never javascript: or the like).
+        "issuer_link": issuer if issuer.startswith(("http://", "https://")) else "",
+    }
+    return render(request, "sandbox/console.html", context)
+
+
+@csrf_exempt  # called server to server by the product, like AWS's endpoint
+@never_cache
+@require_http_methods(["GET", "POST"])
+def federation(request):
+    action = (request.POST if request.method == "POST" else request.GET).get("Action", "")
+    if action == "getSigninToken":
+        return get_signin_token(request)
+    if action == "login" and request.method == "GET":
+        return login(request)
+    return _refuse("Unsupported Action: use getSigninToken or login.")
