@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 
 from accounts.models import Account
+from accounts.services import account_revalidate, account_validation_enqueue
 
 
 @admin.register(Account)
@@ -19,6 +21,7 @@ class AccountAdmin(admin.ModelAdmin):
         "validation_status",
         "validation_code",
         "validation_hint",
+        "validation_warnings",
         "last_validated_at",
         "created_by",
         "created_at",
@@ -26,6 +29,19 @@ class AccountAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["resource__project"]
     autocomplete_fields = ["resource"]
+    actions = ["validate_again"]
+
+    @admin.action(description="Validate again", permissions=["change"])
+    def validate_again(self, request, queryset):
+        queued = 0
+        for account in queryset.select_related("resource__project"):
+            try:
+                account_revalidate(actor=request.user, account=account)
+                queued += 1
+            except PermissionDenied as exc:
+                self.message_user(request, f"{account}: {exc}", messages.ERROR)
+        if queued:
+            self.message_user(request, f"Validation queued for {queued} account(s).")
 
     @admin.display(description="Session duration", ordering="session_duration")
     def session_duration_display(self, obj):
@@ -34,4 +50,11 @@ class AccountAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
+        checked = {"resource", "target_role_arn", "session_duration"}
+        revalidate = not change or bool(checked & set(form.changed_data))
+        if revalidate:
+            obj.validation_status = Account.ValidationStatus.PENDING
+            obj.validation_code = obj.validation_hint = ""
         super().save_model(request, obj, form, change)
+        if revalidate:
+            account_validation_enqueue(account_id=obj.pk)

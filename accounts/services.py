@@ -10,13 +10,19 @@ from django.db import transaction
 from django.http import Http404
 
 from accounts.models import Account
+from pamsite.aws import validation as aws_validation
 from pamsite.aws.arns import InvalidRoleArn, parse_role_arn
 from pamsite.aws.chain import chain
 from pamsite.aws.errors import AwsError
 from pamsite.aws.federation import federation_url, get_signin_token, login_url
 from pamsite.aws.naming import role_session_name
 from resources.models import Membership, Resource
-from resources.services import _require_admin
+from resources.services import (
+    _require_admin,
+    _require_admin_or_superuser,
+    validation_enqueue_on_commit,
+    validation_outcome,
+)
 from sessions_audit.models import AccessSession
 from sessions_audit.services import (
     access_session_record_active,
@@ -56,6 +62,7 @@ def account_create(
         target=account.name,
         detail={"target_role_arn": account.target_role_arn, "session_duration": session_duration},
     )
+    account_validation_enqueue(account_id=account.pk)
     return account
 
 
@@ -85,6 +92,7 @@ def account_update(
         account.validation_status = Account.ValidationStatus.PENDING
         account.validation_code = ""
         account.validation_hint = ""
+        account.validation_warnings = []
     account.full_clean()
     account.save()
     audit_event_record(
@@ -94,6 +102,70 @@ def account_update(
         target=account.name,
         detail={"target_role_arn": account.target_role_arn, "session_duration": session_duration},
     )
+    if changed:
+        account_validation_enqueue(account_id=account.pk)
+    return account
+
+
+def account_validation_enqueue(*, account_id: int) -> None:
+    """Queue the Account's validation after commit (also for edits made in the admin site)."""
+    from accounts.tasks import account_validate_task  # tasks import this module
+
+    validation_enqueue_on_commit(task=account_validate_task, model=Account, pk=account_id)
+
+
+def account_validate(*, account_id: int, final_attempt: bool = True) -> Account | None:
+    """Check the whole chain to the target role with the account's session duration, as an
+    Access click makes it (session name "pam-validation"), and record the outcome: valid, or
+    invalid with AWS's code and a hint (which hop failed, RoleChainingLimit, MaxSessionDuration
+    ...). A retryable failure is re-raised unless `final_attempt`. None if the account is gone.
+    """
+    account = Account.objects.select_related("resource__project").filter(pk=account_id).first()
+    if account is None:
+        return None
+    resource = account.resource
+    validated = {
+        "target_role_arn": account.target_role_arn,
+        "session_duration": account.session_duration,
+        "resource__resource_role_arn": resource.resource_role_arn,
+    }
+
+    def check():
+        return aws_validation.target_role_check(
+            resource_role_arn=resource.resource_role_arn,
+            target_role_arn=account.target_role_arn,
+            external_id=resource.project.external_id,
+            duration=account.session_duration,
+            region=settings.AWS_REGION,
+        )
+
+    validation_outcome(
+        model=Account, pk=account_id, unchanged=validated, check=check,
+        final_attempt=final_attempt,
+    )  # fmt: skip
+    return Account.objects.filter(pk=account_id).first()
+
+
+@transaction.atomic
+def account_revalidate(*, actor, account: Account) -> Account:
+    """Validate again: back to pending, audited, and queued after commit."""
+    _require_admin_or_superuser(user=actor, project=account.resource.project)
+    account = (
+        Account.objects.select_for_update().select_related("resource__project").get(pk=account.pk)
+    )
+    account.validation_status = Account.ValidationStatus.PENDING
+    account.validation_code = ""
+    account.validation_hint = ""
+    account.save(
+        update_fields=["validation_status", "validation_code", "validation_hint", "updated_at"]
+    )
+    audit_event_record(
+        actor=actor,
+        action="account.revalidate",
+        project=account.resource.project,
+        target=account.name,
+    )
+    account_validation_enqueue(account_id=account.pk)
     return account
 
 

@@ -134,6 +134,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sessions_audit.tasks.sessions_expire_task",
         "schedule": 60.0,
     },
+    # Validations that could not be queued (broker down) or never reported back run again.
+    "resume-resource-validations": {
+        "task": "resources.tasks.resources_validation_resume_task",
+        "schedule": 300.0,
+    },
+    "resume-account-validations": {
+        "task": "accounts.tasks.accounts_validation_resume_task",
+        "schedule": 300.0,
+    },
 }
 
 # Security. Production values are the defaults; DEBUG relaxes only what plain http needs.

@@ -1,7 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 
 from accounts.models import Account
 from resources.models import Membership, Project, Resource
+from resources.services import resource_revalidate, resource_validation_enqueue
 
 
 class MembershipInline(admin.TabularInline):
@@ -60,8 +62,27 @@ class ResourceAdmin(admin.ModelAdmin):
     list_select_related = ["project"]
     autocomplete_fields = ["project"]
     inlines = [AccountInline]
+    actions = ["validate_again"]
+
+    @admin.action(description="Validate again", permissions=["change"])
+    def validate_again(self, request, queryset):
+        queued = 0
+        for resource in queryset.select_related("project"):
+            try:
+                resource_revalidate(actor=request.user, resource=resource)
+                queued += 1
+            except PermissionDenied as exc:
+                self.message_user(request, f"{resource}: {exc}", messages.ERROR)
+        if queued:
+            self.message_user(request, f"Validation queued for {queued} resource(s).")
 
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
+        revalidate = not change or "resource_role_arn" in form.changed_data
+        if revalidate:
+            obj.validation_status = Resource.ValidationStatus.PENDING
+            obj.validation_code = obj.validation_hint = ""
         super().save_model(request, obj, form, change)
+        if revalidate:
+            resource_validation_enqueue(resource_id=obj.pk)

@@ -2,6 +2,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models.functions import Now
 
 from sessions_audit.models import AccessSession, AuditEvent
 
@@ -83,3 +84,15 @@ def access_session_record_failed(
     session.full_clean()
     session.save(force_insert=True)
     return session
+
+
+def sessions_expire() -> int:
+    """Mark active sessions past expires_at as expired, in one UPDATE; returns how many.
+
+    Idempotent: a second run finds nothing. Reads never depend on it having run (see
+    AccessSessionQuerySet.with_effective_status); it keeps the stored status honest for
+    exports, filters and the database's own indexes.
+    """
+    return AccessSession.objects.filter(
+        status=AccessSession.Status.ACTIVE, expires_at__lte=Now()
+    ).update(status=AccessSession.Status.EXPIRED)

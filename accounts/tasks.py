@@ -1,0 +1,23 @@
+"""Celery tasks of the accounts app: thin wrappers that take ids and call a service."""
+
+from celery import shared_task
+
+from accounts.models import Account
+from accounts.services import account_validate
+from resources.services import validations_resume
+from resources.tasks import VALIDATION_RETRY
+
+
+@shared_task(bind=True, **VALIDATION_RETRY)
+def account_validate_task(self, account_id: int) -> str | None:
+    """Validate one Account's chain; the last retry records the failure instead of raising."""
+    account = account_validate(
+        account_id=account_id, final_attempt=self.request.retries >= self.max_retries
+    )
+    return account.validation_status if account else None
+
+
+@shared_task
+def accounts_validation_resume_task() -> int:
+    """Beat: queue again the Account validations that never ran (broker was down)."""
+    return validations_resume(model=Account, task=account_validate_task)
