@@ -1,11 +1,14 @@
 """Project pages: resources (with live validation status) and members."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from pamsite.aws import policies
+from pamsite.aws.arns import InvalidRoleArn, parse_role_arn
 from pamsite.views import project_page, redirect_page, render_page
 from resources import services
 from resources.forms import MembershipForm, ResourceForm
@@ -13,13 +16,66 @@ from resources.models import Membership, Resource
 from resources.selectors import project_for_member, resources_for_project
 
 
-def policy_documents(*, project, resource_role_arn: str | None) -> list[dict]:
-    """The three IAM documents an admin pastes into AWS for this project, filled in."""
+def _platform_account_id() -> str:
+    if settings.PAM_PLATFORM_ACCOUNT_ID:
+        return settings.PAM_PLATFORM_ACCOUNT_ID
     try:
-        from pamsite.aws import policies
-    except ImportError:  # until the policy module lands
-        return []
-    return policies.documents_for(project=project, resource_role_arn=resource_role_arn)
+        from pamsite.aws import identity
+    except ImportError:
+        return "<platform account id>"
+    try:
+        return identity.platform_account_id()
+    except Exception:  # the page must render even when the platform identity is broken
+        return "<platform account id>"
+
+
+def policy_documents(*, project, resource=None, resource_role_arn: str | None) -> list[dict]:
+    """The three IAM documents an admin puts into AWS for this project, filled in. Without a
+    valid Resource Role ARN yet, only the Resource Role's trust policy can be written."""
+    platform_account_id = _platform_account_id()
+    try:
+        partition = parse_role_arn(resource_role_arn or "").partition
+    except InvalidRoleArn:
+        partition = None
+    trust = policies.resource_role_trust_policy(
+        platform_account_id=platform_account_id,
+        external_id=project.external_id,
+        partition=partition or "aws",
+    )
+    documents = [
+        {
+            "key": "resource-trust",
+            "title": "Resource Role: trust policy",
+            "help": "Lets the platform's AWS account assume the Resource Role, only with this "
+            "project's External ID.",
+            "json": policies.policy_json(trust),
+        }
+    ]
+    if partition is None:
+        return documents
+    targets = resource.accounts.values_list("target_role_arn", flat=True) if resource else ()
+    sets = policies.resource_policies(
+        resource_role_arn=resource_role_arn,
+        external_id=project.external_id,
+        platform_account_id=platform_account_id,
+        target_role_arns=list(targets),
+    )
+    documents += [
+        {
+            "key": "resource-permissions",
+            "title": "Resource Role: permissions policy",
+            "help": "Lets the Resource Role assume the target roles. Until accounts exist it "
+            "allows every role in the account; narrow it when they do.",
+            "json": sets.resource_role_permissions_json,
+        },
+        {
+            "key": "target-trust",
+            "title": "Target Role: trust policy",
+            "help": "Put this on every role people open through Access in this AWS account.",
+            "json": sets.target_role_trust_json,
+        },
+    ]
+    return documents
 
 
 def _admin_project(request, slug):
@@ -134,7 +190,9 @@ def resource_edit(request, slug, pk):
         tab="resources",
         form=form,
         resource=resource,
-        policies=policy_documents(project=project, resource_role_arn=resource.resource_role_arn),
+        policies=policy_documents(
+            project=project, resource=resource, resource_role_arn=resource.resource_role_arn
+        ),
     )
     return render_page(request, "resources/resource_form.html", context, fragment="form")
 

@@ -70,9 +70,10 @@ class SessionPage:
 
 
 def sessions_page(
-    qs: QuerySet[AccessSession], *, after: str = "", size: int = PAGE_SIZE
+    qs: QuerySet[AccessSession], *, after: str = "", size: int | None = None
 ) -> SessionPage:
     """One page of `qs` (ordered newest first) after the cursor; next_cursor when there is more."""
+    size = size or PAGE_SIZE
     position = cursor_decode(after) if after else None
     if position is not None:
         created_at, ident = position

@@ -1,0 +1,39 @@
+import pytest
+from django.urls import reverse
+
+from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_lists_only_the_users_projects(client):
+    mine = MembershipFactory().project
+    other = ProjectFactory()
+    client.force_login(mine.memberships.get().user)
+    body = client.get(reverse("home")).content.decode()
+    assert mine.name in body
+    assert other.name not in body
+
+
+def test_switcher_goes_to_the_chosen_project(client, member_user, project):
+    client.force_login(member_user)
+    response = client.get(reverse("project_switch"), {"project": project.slug})
+    assert response["Location"] == reverse("resources:list", args=[project.slug])
+
+
+def test_switcher_refuses_a_project_the_user_is_not_in(client, project):
+    client.force_login(UserFactory())
+    response = client.get(reverse("project_switch"), {"project": project.slug})
+    assert response.status_code == 404
+
+
+def test_sign_in_page_renders(client):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert 'name="password"' in response.content.decode()
+
+
+def test_sign_out_is_post_only_and_signs_out(client, member_user):
+    client.force_login(member_user)
+    client.post(reverse("logout"))
+    assert client.get(reverse("home")).status_code == 302
