@@ -123,3 +123,43 @@ def count_assume_role_calls() -> list[str]:
     for client in clients._platform_clients.values():
         client.meta.events.register("before-call.sts.AssumeRole", counter)
     return calls
+
+
+SIGNIN_URL = "https://signin.aws.amazon.com/federation"
+SIGNIN_TOKEN = "signin-token-SECRET-0123456789abcdef"
+
+
+@dataclass(frozen=True)
+class AccessWorld:
+    """A project whose resource and account point at a moto world, a member, and the stubbed
+    federation endpoint (`federation` is the respx route)."""
+
+    aws: MotoWorld
+    project: object
+    resource: object
+    account: object
+    member: object
+    federation: object
+
+
+@pytest.fixture
+def access_world(aws, monkeypatch, settings):  # noqa: F811
+    """Everything an Access click needs, with moto's IAM authentication on."""
+    # Users are made by the dozen here: PBKDF2 at full strength costs ~0.5 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    import respx
+    from moto.core import enable_iam_authentication
+
+    from resources.models import Membership
+    from tests.factories import AccountFactory, MembershipFactory, ProjectFactory, ResourceFactory
+
+    project = ProjectFactory()
+    world = build_moto_world(monkeypatch, external_id=project.external_id)
+    resource = ResourceFactory(project=project, resource_role_arn=world.resource_role_arn)
+    account = AccountFactory(
+        resource=resource, target_role_arn=world.target_role_arn, session_duration=900
+    )
+    member = MembershipFactory(project=project, role=Membership.Role.MEMBER).user
+    with respx.mock(assert_all_called=False) as mock, enable_iam_authentication():
+        route = mock.post(SIGNIN_URL).respond(json={"SigninToken": SIGNIN_TOKEN})
+        yield AccessWorld(world, project, resource, account, member, route)

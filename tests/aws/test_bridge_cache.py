@@ -1,3 +1,4 @@
+# ruff: noqa: F811
 """The bridge-session cache. Counted here as AssumeRole calls: 2 cold, 1 warm; with the sign-in
 token call an Access makes 3 round trips cold and 2 warm (tests/accounts/test_access_service)."""
 

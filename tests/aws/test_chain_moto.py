@@ -1,3 +1,4 @@
+# ruff: noqa: F811
 """The chain against moto with IAM authentication on: trust policies and External IDs count."""
 
 import json
