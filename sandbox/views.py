@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -95,9 +96,12 @@ def login(request):
             {"reason": "missing" if not token else "invalid"},
             status=400,
         )
-    # The product recorded the session; its expiry is the credentials' expiry.
+    # The product recorded the session; its expiry is the credentials' expiry. AWS gives the
+    # same aws:userid to AssumeRole and GetCallerIdentity; moto does not, hence the ARN too.
     session = (
-        AccessSession.objects.filter(assumed_role_id=identity["user_id"])
+        AccessSession.objects.filter(
+            Q(assumed_role_id=identity["user_id"]) | Q(assumed_role_arn=identity["arn"])
+        )
         .order_by("-created_at")
         .first()
     )

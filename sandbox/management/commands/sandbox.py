@@ -27,7 +27,7 @@ FAKE_SECRET_ACCESS_KEY = "sandbox-fake-secret-moto-accepts-anything"  # noqa: S1
 NOT_INHERITED = ("REDIS_URL", "DATABASE_URL", "DJANGO_READ_DOT_ENV_FILE", "DJANGO_SETTINGS_MODULE")
 
 
-def sandbox_environment(*, web_port: int, moto_port: int, base_dir: Path) -> dict[str, str]:
+def sandbox_environment(*, web_port: int, moto_port: int, database: Path) -> dict[str, str]:
     """The environment the sandbox's children run with."""
     env = {
         key: value
@@ -40,7 +40,7 @@ def sandbox_environment(*, web_port: int, moto_port: int, base_dir: Path) -> dic
         DJANGO_DEBUG="true",
         DJANGO_ALLOWED_HOSTS=f"{HOST},localhost",
         # Its own SQLite file: demo users with printed passwords never land in a real database.
-        DATABASE_URL=f"sqlite:///{base_dir / 'sandbox.sqlite3'}",
+        DATABASE_URL=f"sqlite:///{database}",
         PAM_SANDBOX="true",
         PAM_ISSUER_URL=f"{site}/",
         PAM_FEDERATION_ENDPOINT=f"{site}/sandbox/federation",
@@ -84,10 +84,16 @@ class Command(BaseCommand):
             "--moto-port", type=int, default=0, help="moto's port (default: any free port)."
         )
         parser.add_argument(
+            "--database",
+            type=Path,
+            default=None,
+            help="The sandbox's SQLite file (default: sandbox.sqlite3 next to manage.py).",
+        )
+        parser.add_argument(
             "--reload", action="store_true", help="Restart the web server when code changes."
         )
 
-    def handle(self, *args, port: int, moto_port: int, reload: bool, **options):
+    def handle(self, *args, port: int, moto_port: int, reload: bool, database, **options):
         if not settings.DEBUG:
             raise CommandError(
                 "The sandbox runs only with DEBUG on: it prints passwords and simulates AWS, "
@@ -106,7 +112,8 @@ class Command(BaseCommand):
 
         base_dir = Path(settings.BASE_DIR)
         manage = [sys.executable, str(base_dir / "manage.py")]
-        env = sandbox_environment(web_port=port, moto_port=moto_port, base_dir=base_dir)
+        database = (database or base_dir / "sandbox.sqlite3").resolve()
+        env = sandbox_environment(web_port=port, moto_port=moto_port, database=database)
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
         moto = ThreadedMotoServer(ip_address=HOST, port=moto_port, verbose=False)

@@ -1,0 +1,187 @@
+"""The sandbox's stand-in for the AWS federation endpoint."""
+
+import json
+import subprocess
+import sys
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import boto3
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from sandbox.views import _cache_key
+from tests.factories import AccessSessionFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.sandbox.urls")]
+
+URL = "/sandbox/federation"
+ROLE_ARN = "arn:aws:iam::123456789012:role/PamSandboxReadOnly"
+
+
+@pytest.fixture
+def role_session(sandbox_aws):
+    """Temporary role credentials from moto, as hop 2 of the chain hands them over."""
+    sts = boto3.client("sts", region_name="us-east-1", endpoint_url=sandbox_aws)
+    return sts.assume_role(RoleArn=ROLE_ARN, RoleSessionName="member@sandbox.example")
+
+
+def session_json(response) -> str:
+    creds = response["Credentials"]
+    return json.dumps(
+        {
+            "sessionId": creds["AccessKeyId"],
+            "sessionKey": creds["SecretAccessKey"],
+            "sessionToken": creds["SessionToken"],
+        }
+    )
+
+
+def signin_token(client, role_session) -> str:
+    response = client.post(URL, {"Action": "getSigninToken", "Session": session_json(role_session)})
+    assert response.status_code == 200, response.content
+    return response.json()["SigninToken"]
+
+
+def login(client, token: str, **extra):
+    query = {
+        "Action": "login",
+        "Issuer": "http://127.0.0.1:8000/",
+        "Destination": "https://console.aws.amazon.com/console/home",
+        "SigninToken": token,
+        **extra,
+    }
+    return client.get(f"{URL}?{urlencode(query)}")
+
+
+def test_get_signin_token_returns_a_token_for_role_credentials(client, role_session):
+    response = client.post(URL, {"Action": "getSigninToken", "Session": session_json(role_session)})
+    assert response.status_code == 200
+    assert len(response.json()["SigninToken"]) >= 32
+
+
+def test_get_signin_token_also_answers_a_get(client, role_session):
+    query = urlencode({"Action": "getSigninToken", "Session": session_json(role_session)})
+    response = client.get(f"{URL}?{query}")
+    assert response.status_code == 200
+    assert response.json()["SigninToken"]
+
+
+def test_the_token_keeps_the_identity_and_never_the_credentials(client, role_session):
+    token = signin_token(client, role_session)
+    kept = json.dumps(cache.get(_cache_key(token)))
+    creds = role_session["Credentials"]
+    assert role_session["AssumedRoleUser"]["Arn"] in kept
+    assert creds["SecretAccessKey"] not in kept
+    assert creds["SessionToken"] not in kept
+    assert creds["AccessKeyId"] not in kept
+
+
+def test_credentials_moto_does_not_know_are_refused(client, sandbox_aws):
+    session = json.dumps(
+        {"sessionId": "AKIAUNKNOWNKEY000000", "sessionKey": "x" * 40, "sessionToken": "y" * 40}
+    )
+    response = client.post(URL, {"Action": "getSigninToken", "Session": session})
+    assert response.status_code == 400
+    assert "SigninToken" not in response.json()
+
+
+def test_a_session_without_the_token_is_refused(client, role_session):
+    session = json.loads(session_json(role_session))
+    del session["sessionToken"]
+    response = client.post(URL, {"Action": "getSigninToken", "Session": json.dumps(session)})
+    assert response.status_code == 400
+
+
+def test_a_session_that_is_not_json_is_refused(client, sandbox_aws):
+    response = client.post(URL, {"Action": "getSigninToken", "Session": "not json"})
+    assert response.status_code == 400
+
+
+def test_session_duration_is_refused_like_aws_does_for_chained_credentials(client, role_session):
+    response = client.post(
+        URL,
+        {
+            "Action": "getSigninToken",
+            "Session": session_json(role_session),
+            "SessionDuration": "3600",
+        },
+    )
+    assert response.status_code == 400
+
+
+def test_login_shows_the_sandbox_console_with_the_assumed_role(client, role_session):
+    response = login(client, signin_token(client, role_session))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Sandbox console" in page
+    assert "SIMULATED" in page
+    assert (
+        "arn:aws:sts::123456789012:assumed-role/PamSandboxReadOnly/member@sandbox.example" in page
+    )
+
+
+def test_login_shows_role_session_name_destination_and_issuer(client, role_session):
+    page = login(client, signin_token(client, role_session)).content.decode()
+    assert 'data-testid="role-session-name">member@sandbox.example<' in page
+    assert "https://console.aws.amazon.com/console/home" in page
+    assert 'href="http://127.0.0.1:8000/"' in page
+
+
+def test_login_shows_the_expiry_of_the_recorded_session(client, role_session):
+    expires_at = timezone.now() + timedelta(minutes=42)
+    AccessSessionFactory(
+        assumed_role_arn=role_session["AssumedRoleUser"]["Arn"],
+        assumed_role_id=role_session["AssumedRoleUser"]["AssumedRoleId"],
+        expires_at=expires_at,
+    )
+    page = login(client, signin_token(client, role_session)).content.decode()
+    assert expires_at.strftime("%Y-%m-%d %H:%M:%S") in page
+
+
+def test_an_issuer_that_is_not_a_web_address_is_not_linked(client, role_session):
+    page = login(
+        client, signin_token(client, role_session), Issuer="javascript:alert(1)"
+    ).content.decode()
+    assert 'href="javascript:' not in page
+
+
+def test_a_token_works_once(client, role_session):
+    token = signin_token(client, role_session)
+    login(client, token)
+    response = login(client, token)
+    assert response.status_code == 400
+    assert "invalid, expired or already used" in response.content.decode()
+
+
+def test_an_unknown_token_shows_a_clear_error(client, sandbox_aws):
+    response = login(client, "not-a-token")
+    assert response.status_code == 400
+    assert "sign-in refused" in response.content.decode()
+
+
+def test_an_expired_token_shows_a_clear_error(client, role_session):
+    token = signin_token(client, role_session)
+    cache.delete(_cache_key(token))  # what the cache does after TOKEN_TTL
+    assert login(client, token).status_code == 400
+
+
+def test_an_unknown_action_is_refused(client, sandbox_aws):
+    assert client.get(f"{URL}?Action=logout").status_code == 400
+
+
+def test_pam_sandbox_with_debug_off_refuses_to_load_settings():
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_DEBUG": "false", "PAM_SANDBOX": "true",
+           "DJANGO_SECRET_KEY": "x" * 50, "DJANGO_SETTINGS_MODULE": "pamsite.settings"}  # fmt: skip
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "PAM_SANDBOX simulates AWS and needs DEBUG on" in done.stderr
