@@ -161,8 +161,10 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG e
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
-# The login URL carries a sign-in token; no Referer may ever carry it anywhere.
-SECURE_REFERRER_POLICY = "no-referrer"
+# No Referer leaves the site (the login URL carries a sign-in token, and page URLs name
+# projects). Not "no-referrer": browsers then send `Origin: null` on every form POST and
+# Django's CSRF check refuses them all (found by the browser tests).
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 

@@ -68,7 +68,7 @@ def test_production_cookies_and_headers():
         "True",
         "True",
         "31536000",
-        "no-referrer",
+        "same-origin",
         "DENY",
         "django.db.backends.postgresql",
     ], result.stderr
