@@ -5,15 +5,13 @@ from celery import shared_task
 from accounts.models import Account
 from accounts.services import account_validate
 from resources.services import validations_resume
-from resources.tasks import VALIDATION_RETRY
+from resources.tasks import VALIDATION_RETRY, final_attempt
 
 
 @shared_task(bind=True, **VALIDATION_RETRY)
 def account_validate_task(self, account_id: int) -> str | None:
     """Validate one Account's chain; the last retry records the failure instead of raising."""
-    account = account_validate(
-        account_id=account_id, final_attempt=self.request.retries >= self.max_retries
-    )
+    account = account_validate(account_id=account_id, final_attempt=final_attempt(self))
     return account.validation_status if account else None
 
 

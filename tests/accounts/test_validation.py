@@ -136,6 +136,7 @@ def test_access_denied_is_not_retried(monkeypatch):
 
 
 def test_throttling_is_retried_then_valid(monkeypatch):
+    monkeypatch.setitem(account_validate_task.app.conf, "task_always_eager", False)
     account = AccountFactory()
     errors = [AwsError("Throttling", "Slow down.", retryable=True)] * 2
 

@@ -33,7 +33,9 @@ class FlakyCheck:
 
 @pytest.fixture
 def countdowns(monkeypatch):
-    """The countdown of every retry the task schedules; jitter pinned to its maximum."""
+    """The countdown of every retry the task schedules, as with a broker (tests have none:
+    REDIS_URL is unset); jitter pinned to its maximum."""
+    monkeypatch.setitem(resource_validate_task.app.conf, "task_always_eager", False)
     monkeypatch.setattr(celery.utils.time.random, "randrange", lambda stop: stop - 1)
     seen = []
     original = resource_validate_task.retry
@@ -145,3 +147,14 @@ def test_resume_task_requeues_only_broker_failures(monkeypatch, django_capture_o
 
     assert count == 1
     assert queued == [stuck.pk]
+
+
+def test_without_a_broker_a_transient_failure_is_recorded_at_once(monkeypatch):
+    # No REDIS_URL: tasks run inside the web request, where retrying would hold it for minutes.
+    monkeypatch.setitem(resource_validate_task.app.conf, "task_always_eager", True)
+    resource = ResourceFactory()
+    check = FlakyCheck(THROTTLED)
+    monkeypatch.setattr(aws_validation, "resource_role_check", check)
+
+    assert resource_validate_task.apply(args=[resource.pk]).get() == "invalid"
+    assert check.calls == 1
