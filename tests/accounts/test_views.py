@@ -55,7 +55,7 @@ def test_auditor_gets_no_access_button(client, auditor_user, account):
 
 
 def test_account_list_shows_the_duration_as_people_write_it(client, member_user, account):
-    Account.objects.filter(pk=account.pk).update(session_duration=1800)
+    Account.objects.filter(pk=account.pk).update(session_duration=1800, validation_status="valid")
     client.force_login(member_user)
     body = client.get(
         reverse("accounts:list", args=[account.resource.project.slug])
@@ -149,3 +149,13 @@ def test_access_is_refused_on_get(client, member_user, account):
     client.force_login(member_user)
     url = reverse("accounts:access", args=[account.resource.project.slug, account.pk])
     assert client.get(url).status_code == 405
+
+
+def test_inline_error_is_tied_to_its_field(client, admin_user, resource):
+    client.force_login(admin_user)
+    body = client.post(
+        reverse("accounts:create", args=[resource.project.slug]),
+        _form(resource, session_duration="2h"),
+    ).content.decode()
+    assert 'aria-describedby="id_session_duration_helptext id_session_duration_error"' in body
+    assert 'id="id_session_duration_error"' in body
