@@ -37,3 +37,10 @@ def test_sign_out_is_post_only_and_signs_out(client, member_user):
     client.force_login(member_user)
     client.post(reverse("logout"))
     assert client.get(reverse("home")).status_code == 302
+
+
+def test_403_page_says_why(client, member_user, project):
+    client.force_login(member_user)
+    response = client.get(reverse("resources:members", args=[project.slug]))
+    assert response.status_code == 403
+    assert "Only a project admin can do this." in response.content.decode()

@@ -51,9 +51,20 @@ def chromium():
 def page(chromium):
     context = chromium.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
+    messages: list[str] = []
+    # Every tab of the context: a CSP violation or a script error is a bug.
+    context.on("console", lambda m: messages.append(m.text) if m.type == "error" else None)
+    context.on("weberror", lambda e: messages.append(str(e.error)))
     page = context.new_page()
+    page.console_errors = messages
     yield page
     context.close()
+
+
+def assert_no_script_or_csp_errors(page) -> None:
+    """Console errors other than missing resources (favicon) fail the test."""
+    errors = [m for m in page.console_errors if "Failed to load resource" not in m]
+    assert errors == []
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from resources.models import Membership, Resource
 from sessions_audit.models import AccessSession
-from tests.browser.conftest import create_roles
+from tests.browser.conftest import assert_no_script_or_csp_errors, create_roles
 from tests.factories import AccessSessionFactory, MembershipFactory, ResourceFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -134,6 +134,7 @@ def test_admin_connects_an_account_opens_it_and_audits_it(site, moto_server, pag
 
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/login/"))
+    assert_no_script_or_csp_errors(page)
 
 
 def test_status_badge_follows_validation_without_a_reload(site, page, shot):
@@ -159,6 +160,7 @@ def test_status_badge_follows_validation_without_a_reload(site, page, shot):
         "hx-trigger", re.compile(".*")
     )
     shot(page, "13-resource-invalid")
+    assert_no_script_or_csp_errors(page)
 
 
 def test_auditor_sees_sessions_but_no_access_button(site, page, shot):
