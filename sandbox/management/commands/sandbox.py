@@ -24,6 +24,7 @@ MOTO_ACCOUNT_ID = "123456789012"
 FAKE_ACCESS_KEY_ID = "AKIASANDBOXNOTAREALKEY"
 FAKE_SECRET_ACCESS_KEY = "sandbox-fake-secret-moto-accepts-anything"  # noqa: S105
 # Variables of a real deployment the sandbox must never inherit.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 NOT_INHERITED = ("REDIS_URL", "DATABASE_URL", "DJANGO_READ_DOT_ENV_FILE", "DJANGO_SETTINGS_MODULE")
 
 
@@ -120,7 +121,9 @@ class Command(BaseCommand):
         moto.start()
         self.stdout.write(f"Simulated AWS (moto) listening on http://{HOST}:{moto_port}")
         web = None
-        previous_term = signal.signal(signal.SIGTERM, _raise_interrupt)
+        # Ctrl-C, kill and a closed terminal all stop both servers; SIGINT too when it arrives
+        # from a shell that started us in the background (which ignores it by default).
+        previous = {sig: signal.signal(sig, _raise_interrupt) for sig in STOP_SIGNALS}
         try:
             for step in (["migrate", "--noinput", "-v", "0"], ["seed_sandbox", "--url",
                          env["PAM_ISSUER_URL"]]):  # fmt: skip
@@ -136,7 +139,8 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             self.stdout.write("\nStopping the sandbox...")
         finally:
-            signal.signal(signal.SIGTERM, previous_term)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
             if web is not None:
                 _stop(web)
             moto.stop()
@@ -149,9 +153,9 @@ def _raise_interrupt(signum, frame):
 
 
 def _stop(process: subprocess.Popen) -> None:
-    """Stop the child's whole process group (runserver and its autoreload child): SIGINT,
-    then SIGTERM, then SIGKILL, each given a few seconds."""
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+    """Stop the child's whole process group (runserver and its autoreload child): SIGTERM,
+    then SIGKILL. Not SIGINT: a child started from a background shell ignores it."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(process.pid, sig)
         except ProcessLookupError:
