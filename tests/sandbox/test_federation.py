@@ -185,3 +185,13 @@ def test_pam_sandbox_with_debug_off_refuses_to_load_settings():
     )
     assert done.returncode != 0
     assert "PAM_SANDBOX simulates AWS and needs DEBUG on" in done.stderr
+
+
+def test_the_sandbox_console_carries_the_sandbox_banner(client, role_session):
+    page = login(client, signin_token(client, role_session)).content.decode()
+    assert "Sandbox: AWS is simulated on this machine" in page
+
+
+def test_the_error_page_carries_the_sandbox_banner(client, sandbox_aws):
+    page = login(client, "not-a-token").content.decode()
+    assert "Sandbox: AWS is simulated on this machine" in page
