@@ -24,7 +24,9 @@ MOTO_ACCOUNT_ID = "123456789012"
 FAKE_ACCESS_KEY_ID = "AKIASANDBOXNOTAREALKEY"
 FAKE_SECRET_ACCESS_KEY = "sandbox-fake-secret-moto-accepts-anything"  # noqa: S105
 # Variables of a real deployment the sandbox must never inherit.
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 NOT_INHERITED = ("REDIS_URL", "DATABASE_URL", "DJANGO_READ_DOT_ENV_FILE", "DJANGO_SETTINGS_MODULE")
 
 
@@ -109,6 +111,8 @@ class Command(BaseCommand):
             ) from None
         if not port_free(port):
             raise CommandError(f"Port {port} is in use. Pick another one with --port.")
+        if moto_port and not port_free(moto_port):
+            raise CommandError(f"Port {moto_port} is in use. Pick another one with --moto-port.")
         moto_port = moto_port or free_port()
 
         base_dir = Path(settings.BASE_DIR)
@@ -125,8 +129,11 @@ class Command(BaseCommand):
         # from a shell that started us in the background (which ignores it by default).
         previous = {sig: signal.signal(sig, _raise_interrupt) for sig in STOP_SIGNALS}
         try:
-            for step in (["migrate", "--noinput", "-v", "0"], ["seed_sandbox", "--url",
-                         env["PAM_ISSUER_URL"]]):  # fmt: skip
+            steps = [
+                ["migrate", "--noinput", "--verbosity", "0"],
+                ["seed_sandbox", "--url", env["PAM_ISSUER_URL"]],
+            ]
+            for step in steps:
                 done = subprocess.run([*manage, *step], env=env, cwd=base_dir, check=False)  # noqa: S603
                 if done.returncode:
                     raise CommandError(f"`manage.py {step[0]}` failed; the sandbox did not start.")
@@ -155,6 +162,10 @@ def _raise_interrupt(signum, frame):
 def _stop(process: subprocess.Popen) -> None:
     """Stop the child's whole process group (runserver and its autoreload child): SIGTERM,
     then SIGKILL. Not SIGINT: a child started from a background shell ignores it."""
+    if not hasattr(os, "killpg"):  # Windows: no process groups
+        process.terminate()
+        process.wait()
+        return
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(process.pid, sig)
