@@ -22,6 +22,9 @@ CLIENT_CONFIG = Config(
 _lock = threading.Lock()
 _session: botocore.session.Session | None = None
 _platform_clients: dict[str, object] = {}
+# Clients holding a bridge session's credentials, keyed by those credentials and region.
+BRIDGE_CLIENTS_MAX = 64
+_bridge_clients: dict[tuple[str, str, str], object] = {}
 
 
 def botocore_session() -> botocore.session.Session:
@@ -49,12 +52,19 @@ def platform_sts_client(region: str):
 def sts_client_for(credentials, region: str):
     """STS with the given temporary credentials (hop 1's, to make hop 2).
 
-    Created under the lock: a botocore session is not safe for concurrent create_client calls
-    from several threads (gthread workers), clients themselves are.
+    Kept for as long as those credentials are in use (a cached bridge session serves many
+    clicks): create_client costs more CPU than the rest of an Access click's AWS part. At most
+    BRIDGE_CLIENTS_MAX are kept, oldest dropped first. Created under the lock: a botocore
+    session is not safe for concurrent create_client calls from several threads (gthread
+    workers), clients themselves are.
     """
+    key = (credentials.access_key_id, credentials.session_token, region)
+    client = _bridge_clients.get(key)
+    if client is not None:
+        return client
     session = botocore_session()
     with _lock:
-        return session.create_client(
+        client = session.create_client(
             "sts",
             region_name=region,
             aws_access_key_id=credentials.access_key_id,
@@ -62,6 +72,10 @@ def sts_client_for(credentials, region: str):
             aws_session_token=credentials.session_token,
             config=CLIENT_CONFIG,
         )
+        _bridge_clients[key] = client
+        while len(_bridge_clients) > BRIDGE_CLIENTS_MAX:
+            del _bridge_clients[next(iter(_bridge_clients))]
+    return client
 
 
 def reset_clients() -> None:
@@ -70,4 +84,5 @@ def reset_clients() -> None:
     global _session
     with _lock:
         _platform_clients.clear()
+        _bridge_clients.clear()
         _session = None

@@ -119,8 +119,9 @@ def count_assume_role_calls() -> list[str]:
         calls.append(params["body"].get("RoleArn", ""))
 
     clients.botocore_session().register("before-call.sts.AssumeRole", counter)
-    # Clients copy the session's handlers when created: the cached platform clients too.
-    for client in clients._platform_clients.values():
+    # Clients copy the session's handlers when created: the cached platform and bridge clients
+    # too.
+    for client in [*clients._platform_clients.values(), *clients._bridge_clients.values()]:
         client.meta.events.register("before-call.sts.AssumeRole", counter)
     return calls
 
