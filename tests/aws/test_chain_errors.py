@@ -6,7 +6,7 @@ import pytest
 from botocore.stub import Stubber
 
 from pamsite.aws import clients
-from pamsite.aws.chain import assume_bridge, chain
+from pamsite.aws.chain import BridgeCache, assume_bridge, chain
 from pamsite.aws.errors import HOP_BRIDGE, HOP_TARGET, AwsError
 from tests.aws.fixtures import reset_aws_state
 
@@ -199,3 +199,36 @@ def test_hop_2_sends_external_id_duration_and_session_name(stubs):
 
     assert assumed.assumed_role_id == "AROAEXAMPLEEXAMPLE01:alice@example.com"
     target.assert_no_pending_responses()
+
+
+def test_refused_cached_bridge_is_dropped_and_the_chain_retried_once(stubs):
+    platform, target = stubs
+    cache = BridgeCache()
+    platform.add_response("assume_role", assume_role_response(BRIDGE, "pam-platform", 4 * 3600))
+    target.add_response("assume_role", assume_role_response(TARGET, "alice@example.com"))
+    _chain(cache=cache, bridge_seconds=4 * 3600)
+    # The Resource Role's old sessions were revoked: the cached bridge is refused at hop 2.
+    bridge_session = "arn:aws:sts::123456789012:assumed-role/PamBridge/pam-platform"
+    target.add_client_error(
+        "assume_role", "AccessDenied", _denied(bridge_session, TARGET), http_status_code=403
+    )
+    platform.add_response("assume_role", assume_role_response(BRIDGE, "pam-platform", 4 * 3600))
+    target.add_response("assume_role", assume_role_response(TARGET, "alice@example.com"))
+
+    assumed = _chain(cache=cache, bridge_seconds=4 * 3600)
+
+    assert assumed.assumed_role_arn.endswith("/ReadOnly/alice@example.com")
+    platform.assert_no_pending_responses()
+    target.assert_no_pending_responses()
+
+
+def test_refusal_with_a_fresh_bridge_is_not_retried(stubs):
+    platform, target = stubs
+    platform.add_response("assume_role", assume_role_response(BRIDGE, "pam-platform", 4 * 3600))
+    target.add_client_error("assume_role", "AccessDenied", _denied(BRIDGE, TARGET), 403)
+
+    with pytest.raises(AwsError) as caught:
+        _chain(cache=BridgeCache(), bridge_seconds=4 * 3600)
+
+    # A retry would have hit the platform stub again, which has no response left.
+    assert caught.value.code == "AccessDenied"
