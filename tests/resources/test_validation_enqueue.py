@@ -194,3 +194,26 @@ def test_admin_action_validates_again(client, queued, django_capture_on_commit_c
 
     assert response.status_code == 302
     assert sorted(queued) == sorted(r.pk for r in resources)
+
+
+def test_resource_added_in_the_admin_site_is_queued(
+    client, project, queued, django_capture_on_commit_callbacks
+):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:resources_resource_add"),
+            {
+                "project": project.pk,
+                "name": "prod",
+                "description": "",
+                "resource_role_arn": ARN,
+                "accounts-TOTAL_FORMS": "0",
+                "accounts-INITIAL_FORMS": "0",
+            },
+            secure=True,
+        )
+
+    assert response.status_code == 302, response.content[:2000]
+    assert queued == [Resource.objects.get(name="prod").pk]
