@@ -77,7 +77,11 @@ def sessions_page(
     position = cursor_decode(after) if after else None
     if position is not None:
         created_at, ident = position
-        qs = qs.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=ident))
+        # (created_at, id) < cursor, written so `created_at <= ...` bounds the index scan; a
+        # bare OR of the two cases makes PostgreSQL filter from the newest row onwards.
+        qs = qs.filter(
+            Q(created_at__lte=created_at) & (Q(created_at__lt=created_at) | Q(id__lt=ident))
+        )
     rows = list(qs[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
