@@ -174,6 +174,8 @@ AWS_REGION = env("AWS_REGION", default=env("AWS_DEFAULT_REGION", default="us-eas
 PAM_FEDERATION_ENDPOINT = env("PAM_FEDERATION_ENDPOINT", default="")
 # The platform's AWS account id for trust policies; discovered with GetCallerIdentity if unset.
 PAM_PLATFORM_ACCOUNT_ID = env("PAM_PLATFORM_ACCOUNT_ID", default="")
+# Open the console in this region (regional sign-in host and console); empty: the global ones.
+PAM_CONSOLE_REGION = env("PAM_CONSOLE_REGION", default="")
 PAM_SANDBOX = env.bool("PAM_SANDBOX", default=False)
 if PAM_SANDBOX and not DEBUG:
     raise ImproperlyConfigured(
@@ -201,6 +203,8 @@ LOGGING = {
         "urllib3": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # moto (sandbox, tests) dumps request bodies with session tokens at DEBUG.
+        "moto": {"level": "WARNING"},
     },
 }
 

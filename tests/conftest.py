@@ -10,6 +10,12 @@ for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_END
     os.environ.pop(_name, None)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Factories make many users; PBKDF2 at full strength costs ~0.5 s each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def service_unavailable(what: str) -> None:
     """A test that needs PostgreSQL or Redis: skip on a laptop without them, fail in CI."""
     if os.environ.get("CI"):
