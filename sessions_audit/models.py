@@ -10,7 +10,8 @@ from django.utils import timezone
 class AccessSessionQuerySet(models.QuerySet):
     def with_effective_status(self):
         """Annotate `effective_status`: an active row past expires_at reads as expired,
-        whether or not the expiry sweep has run yet."""
+        whether or not the expiry sweep has run yet. For .values()/.values_list() readers
+        (exports); model instances have the `effective_status` property instead."""
         return self.annotate(
             effective_status=Case(
                 When(
