@@ -16,6 +16,7 @@ from pamsite.aws.chain import chain
 from pamsite.aws.errors import AwsError
 from pamsite.aws.federation import federation_url, get_signin_token, login_url
 from pamsite.aws.naming import role_session_name
+from pamsite.security import rate_limit_exceeded
 from resources.models import Membership, Resource
 from resources.services import (
     _require_admin,
@@ -238,6 +239,7 @@ def account_access(
         "user_agent": user_agent or "",
     }
     try:
+        _check_rate_limit(user=user)
         assumed, url = _open_console(account=account, resource=resource, session_name=session_name)
     except AwsError as exc:
         session = access_session_record_failed(
@@ -259,6 +261,20 @@ def account_access(
         session.pk, user.pk, account.pk, assumed.assumed_role_arn, assumed.expires_at.isoformat(),
     )  # fmt: skip
     return AccessResult(session=session, login_url=url)
+
+
+def _check_rate_limit(*, user) -> None:
+    """Refuse (recorded as a failed session) past settings.PAM_ACCESS_RATE_LIMIT clicks per
+    minute for one user: a stolen login scripted against Access is slowed down and visible."""
+    limit = settings.PAM_ACCESS_RATE_LIMIT
+    if rate_limit_exceeded(key=f"access:{user.pk}", limit=limit):
+        raise AwsError(
+            "RateLimited",
+            f"You opened more than {limit} console sessions in the last minute, the most "
+            "allowed. Wait a minute and try again.",
+            retryable=True,
+            status=429,
+        )
 
 
 def _open_console(*, account: Account, resource: Resource, session_name: str):

@@ -152,7 +152,7 @@ def account_access(request, slug, pk):
     context.update(
         code=error.code, hint=error.hint, retryable=error.retryable, session=result.session
     )
-    status = error.status if error.status in (503, 504) else 502
+    status = error.status if error.status in (429, 503, 504) else 502
     return render(request, "accounts/access_failed.html", context, status=status)
 
 

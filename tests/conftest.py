@@ -16,6 +16,16 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache and user ids repeat across tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def service_unavailable(what: str) -> None:
     """A test that needs PostgreSQL or Redis: skip on a laptop without them, fail in CI."""
     if os.environ.get("CI"):
