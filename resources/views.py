@@ -7,8 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from pamsite.aws import policies
+from pamsite.aws import identity, policies
 from pamsite.aws.arns import InvalidRoleArn, parse_role_arn
+from pamsite.aws.errors import AwsError
 from pamsite.views import project_page, redirect_page, render_page
 from resources import services
 from resources.forms import MembershipForm, ResourceForm
@@ -17,15 +18,12 @@ from resources.selectors import project_for_member, resources_for_project
 
 
 def _platform_account_id() -> str:
-    if settings.PAM_PLATFORM_ACCOUNT_ID:
-        return settings.PAM_PLATFORM_ACCOUNT_ID
     try:
-        from pamsite.aws import identity
-    except ImportError:
-        return "<platform account id>"
-    try:
-        return identity.platform_account_id()
-    except Exception:  # the page must render even when the platform identity is broken
+        return identity.platform_account_id(
+            configured=settings.PAM_PLATFORM_ACCOUNT_ID, region=settings.AWS_REGION
+        )
+    except (AwsError, ValueError):
+        # The page must render even when the platform identity is broken.
         return "<platform account id>"
 
 

@@ -280,3 +280,17 @@ def test_validate_again_sends_the_resource_back_to_pending(client, admin_user, r
     resource.refresh_from_db()
     assert response.status_code == 302
     assert resource.validation_status == "pending"
+
+
+def test_resource_page_lists_trust_policy_findings(client, member_user, resource):
+    finding = {"code": "ExternalIdMissing", "message": "Anyone may assume it.", "fix": "",
+               "level": "warning"}  # fmt: skip
+    Resource.objects.filter(pk=resource.pk).update(
+        validation_status="valid", validation_warnings=[finding]
+    )
+    client.force_login(member_user)
+    body = client.get(
+        reverse("resources:edit", args=[resource.project.slug, resource.pk])
+    ).content.decode()
+    assert "Anyone may assume it." in body
+    assert "ExternalIdMissing" in body
