@@ -147,7 +147,11 @@ def account_access(request, slug, pk):
         return render(request, "accounts/access_failed.html", context, status=403)
     if result.ok:
         # The login URL is a bearer secret: sent once in Location, never rendered or logged.
-        return HttpResponseRedirect(result.login_url)
+        response = HttpResponseRedirect(result.login_url)
+        # Belt and braces over the site-wide same-origin policy: the hop to AWS carries no
+        # Referer at all.
+        response["Referrer-Policy"] = "no-referrer"
+        return response
     error = result.error
     context.update(
         code=error.code, hint=error.hint, retryable=error.retryable, session=result.session

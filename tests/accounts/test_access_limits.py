@@ -67,3 +67,11 @@ def test_zero_turns_the_limit_off(client, settings, member_user, account, consol
     settings.PAM_ACCESS_RATE_LIMIT = 0
     client.force_login(member_user)
     assert {_access(client, account).status_code for _ in range(5)} == {302}
+
+
+def test_the_redirect_into_aws_sends_no_referer(client, member_user, account, console_opens):
+    client.force_login(member_user)
+    response = _access(client, account)
+    assert response.status_code == 302
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in response["Cache-Control"]
