@@ -1,11 +1,14 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render, resolve_url
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from resources.forms import ProjectForm
 from resources.selectors import project_for_member, projects_for_user
+from resources.services import project_create
 
 
 @require_GET
@@ -13,6 +16,25 @@ from resources.selectors import project_for_member, projects_for_user
 def home(request):
     """The projects the signed-in user belongs to."""
     return render(request, "home.html", {"projects": projects_for_user(user=request.user)})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def project_create_view(request):
+    """Platform admins (Django staff) create projects; the creator becomes its first admin."""
+    if not request.user.is_staff:
+        raise PermissionDenied("Only platform admins create projects.")
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = project_create(
+                name=form.cleaned_data["name"], owner=request.user, slug=form.cleaned_data["slug"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("resources:list", slug=project.slug)
+    return render(request, "project_form.html", {"form": form})
 
 
 @require_GET

@@ -16,3 +16,12 @@ class ResourceForm(forms.Form):
 class MembershipForm(forms.Form):
     email = forms.EmailField(max_length=254)
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+
+
+class ProjectForm(forms.Form):
+    name = forms.CharField(max_length=100, strip=True)
+    slug = forms.SlugField(
+        max_length=60,
+        required=False,
+        help_text="Used in addresses. Letters, digits, hyphens; made from the name if empty.",
+    )
