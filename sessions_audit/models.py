@@ -49,16 +49,22 @@ class AccessSession(models.Model):
         REVOKED = "revoked", "Revoked"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # user, project and account: no single-column index, the composite indexes below lead with
+    # them. Every index is written on each insert and each status change (the expiry sweep).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="access_sessions",
+        db_index=False,
     )
     user_email = models.EmailField(max_length=254)
     project = models.ForeignKey(
-        "resources.Project", on_delete=models.PROTECT, related_name="access_sessions"
+        "resources.Project",
+        on_delete=models.PROTECT,
+        related_name="access_sessions",
+        db_index=False,
     )
     project_name = models.CharField(max_length=100)
     resource = models.ForeignKey(
@@ -66,7 +72,10 @@ class AccessSession(models.Model):
     )
     resource_name = models.CharField(max_length=100)
     account = models.ForeignKey(
-        "accounts.Account", on_delete=models.PROTECT, related_name="access_sessions"
+        "accounts.Account",
+        on_delete=models.PROTECT,
+        related_name="access_sessions",
+        db_index=False,
     )
     account_name = models.CharField(max_length=100)
     target_role_arn = models.CharField(max_length=2048)
@@ -91,7 +100,12 @@ class AccessSession(models.Model):
             models.Index(fields=["project", "-created_at", "-id"], name="session_project_time"),
             models.Index(fields=["user", "-created_at"], name="session_user_time"),
             models.Index(fields=["account", "-created_at"], name="session_account_time"),
-            models.Index(fields=["status", "expires_at"], name="session_status_expiry"),
+            # The expiry sweep: only active rows are in it, and a row leaves it when it expires.
+            models.Index(
+                fields=["expires_at"], condition=Q(status="active"), name="session_active_expiry"
+            ),
+            # (PostgreSQL only, migration 0002: project + UPPER(user_email) text_pattern_ops for
+            # the audit list's "email starts with" filter.)
         ]
         constraints = [
             models.CheckConstraint(
