@@ -1,10 +1,11 @@
 from django import forms
 
 from pamsite.forms import RoleArnField, SessionDurationField
+from pamsite.validators import validate_display_name
 
 
 class AccountForm(forms.Form):
-    name = forms.CharField(max_length=100, strip=True)
+    name = forms.CharField(max_length=100, strip=True, validators=[validate_display_name])
     description = forms.CharField(max_length=500, required=False, strip=True)
     target_role_arn = RoleArnField(
         label="Target Role ARN",

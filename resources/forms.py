@@ -1,11 +1,12 @@
 from django import forms
 
 from pamsite.forms import RoleArnField
+from pamsite.validators import validate_display_name
 from resources.models import Membership
 
 
 class ResourceForm(forms.Form):
-    name = forms.CharField(max_length=100, strip=True)
+    name = forms.CharField(max_length=100, strip=True, validators=[validate_display_name])
     description = forms.CharField(max_length=500, required=False, strip=True)
     resource_role_arn = RoleArnField(
         label="Resource Role ARN",
@@ -19,7 +20,7 @@ class MembershipForm(forms.Form):
 
 
 class ProjectForm(forms.Form):
-    name = forms.CharField(max_length=100, strip=True)
+    name = forms.CharField(max_length=100, strip=True, validators=[validate_display_name])
     slug = forms.SlugField(
         max_length=60,
         required=False,

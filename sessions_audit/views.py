@@ -4,7 +4,7 @@ import csv
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -47,8 +47,12 @@ def _auditor_project(request, slug):
 
 
 def _filtered(request, project):
+    """The filter form and its sessions. An invalid filter matches nothing (its errors show
+    on the form): never every session under a "filtered" heading."""
     form = SessionFilterForm(request.GET or None, project=project)
-    filters = form.cleaned_data if form.is_valid() else {}
+    if form.is_bound and not form.is_valid():
+        return form, AccessSession.objects.none()
+    filters = form.cleaned_data if form.is_bound else {}
     return form, sessions_filter(project=project, **filters)
 
 
@@ -108,7 +112,13 @@ def session_export(request, slug):
     """Every session matching the filters as CSV, streamed in chunks: memory stays flat
     however many rows there are."""
     project, _ = _auditor_project(request, slug)
-    _, qs = _filtered(request, project)
+    form, qs = _filtered(request, project)
+    if form.is_bound and not form.is_valid():
+        # A CSV of nothing would pass for "no sessions matched"; say what is wrong instead.
+        errors = "; ".join(f"{name}: {' '.join(e)}" for name, e in form.errors.items())
+        return HttpResponseBadRequest(
+            f"Invalid filter, nothing exported. {errors}", content_type="text/plain"
+        )
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     response = StreamingHttpResponse(_csv_rows(qs), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="sessions-{project.slug}-{stamp}.csv"'

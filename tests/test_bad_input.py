@@ -1,0 +1,582 @@
+"""Bad input at the HTTP level: the create/edit forms (resources, accounts, members, projects)
+and the session filters answer with a field error that says why, and save nothing. Names with
+HTML or script are valid names: they render escaped on every page, in the admin site, and in
+the CSV export, where a cell that a spreadsheet would run as a formula is neutralised."""
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from accounts.models import Account
+from resources.models import Membership, Project, Resource
+from sessions_audit.models import AccessSession, AuditEvent
+from tests.factories import (
+    AccessSessionFactory,
+    AccountFactory,
+    MembershipFactory,
+    ProjectFactory,
+    ResourceFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+ARN = "arn:aws:iam::123456789012:role/PamBridge"
+TARGET_ARN = "arn:aws:iam::123456789012:role/ReadOnly"
+
+BAD_ARNS = {
+    "user": ("arn:aws:iam::123456789012:user/alice", "IAM user ARN"),
+    "policy": ("arn:aws:iam::123456789012:policy/ReadOnly", "IAM policy ARN"),
+    "s3": ("arn:aws:s3:::my-bucket", "S3 ARN"),
+    "assumed-role": (
+        "arn:aws:sts::123456789012:assumed-role/PamBridge/alice",
+        "assumed-role session ARN",
+    ),
+    "short-account-id": ("arn:aws:iam::12345678901:role/PamBridge", "exactly 12 digits"),
+    "letters-in-account-id": ("arn:aws:iam::12345678901x:role/PamBridge", "exactly 12 digits"),
+    "region": ("arn:aws:iam:us-east-1:123456789012:role/PamBridge", "no region"),
+    "partition": ("arn:aws-xx:iam::123456789012:role/PamBridge", "Unknown partition"),
+    "not-an-arn": ("PamBridge", "not an ARN"),
+    "name-too-long": (f"arn:aws:iam::123456789012:role/{'R' * 65}", "1 to 64"),
+    "too-long": (f"arn:aws:iam::123456789012:role/{'p/' * 1100}Role", "at most 2048"),
+    "space-inside": ("arn:aws:iam::123456789012:role/Pam Bridge", "1 to 64"),
+    "newline-inside": ("arn:aws:iam::123456789012:role/PamBridge\nX", "1 to 64"),
+    "html": ("arn:aws:iam::123456789012:role/<script>", "1 to 64"),
+    "empty": ("", "required"),
+    "blank": ("   ", "required"),
+}
+
+BAD_DURATIONS = {
+    "2h": "too long",
+    "10m": "too short",
+    "abc": "not a duration",
+    "900": "Add a unit",
+    "": "required",
+    "1h1h": "not a duration",
+    "0m": "too short",
+    "-15m": "not a duration",
+    "99999999h": "not a duration",
+    "1h 30": "not a duration",
+}
+
+BAD_NAMES = {
+    "empty": ("", "required"),
+    "blank": ("   ", "required"),
+    "101-chars": ("n" * 101, "at most 100"),
+    "rtl-override": ("prod\u202egnp.exe", "U+202E"),
+    "rtl-isolate": ("\u2067prod\u2069", "U+2067"),
+    "zero-width-space": ("pro\u200bd", "U+200B"),
+    "zero-width-only": ("\u200b", "U+200B"),
+    "zero-width-joiner": ("prod\u200d", "U+200D"),
+    "byte-order-mark": ("\ufeffprod", "U+FEFF"),
+    "nul": ("prod\x00", "Null characters"),
+    "escape": ("prod\x1b[31m", "U+001B"),
+    "tab": ("pr\tod", "U+0009"),
+    "line-separator": ("prod\u2028x", "U+2028"),
+}
+
+# Valid names that must come back escaped wherever they are shown.
+SCRIPT_NAME = "<script>alert(1)</script>"
+IMG_NAME = '"><img src=x onerror=alert(1)>'
+RAW_MARKERS = ("<script>alert(1)", "<img src=x")
+
+
+def snapshot() -> dict:
+    models = (AccessSession, AuditEvent, Resource, Account, Membership, Project, get_user_model())
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    from accounts.tasks import account_validate_task
+    from resources.tasks import resource_validate_task
+
+    sent = []
+    monkeypatch.setattr(resource_validate_task, "delay", sent.append)
+    monkeypatch.setattr(account_validate_task, "delay", sent.append)
+    return sent
+
+
+@pytest.fixture
+def admin_client(client, admin_user, queued):
+    client.force_login(admin_user)
+    return client
+
+
+def _field_errors(response, field: str) -> str:
+    assert response.status_code == 200, response.content[:500]
+    form = response.context["form"]
+    assert field in form.errors, dict(form.errors)
+    return " ".join(form.errors[field])
+
+
+def _post_refused(client, url, data, field):
+    before = snapshot()
+    response = client.post(url, data)
+    errors = _field_errors(response, field)
+    assert snapshot() == before
+    return response, errors
+
+
+# Resources
+
+
+def _resource_data(**overrides):
+    return {"name": "prod", "description": "", "resource_role_arn": ARN, **overrides}
+
+
+def _resource_urls(project, resource):
+    return {
+        "create": reverse("resources:create", args=[project.slug]),
+        "edit": reverse("resources:edit", args=[project.slug, resource.pk]),
+    }
+
+
+@pytest.mark.parametrize("form", ["create", "edit"])
+@pytest.mark.parametrize("case", sorted(BAD_ARNS))
+def test_resource_form_refuses_a_bad_arn(admin_client, project, resource, form, case):
+    value, why = BAD_ARNS[case]
+    url = _resource_urls(project, resource)[form]
+
+    response, errors = _post_refused(
+        admin_client, url, _resource_data(resource_role_arn=value), "resource_role_arn"
+    )
+
+    assert why.lower() in errors.lower()
+    assert errors in response.content.decode() or "errorlist" in response.content.decode()
+
+
+@pytest.mark.parametrize("form", ["create", "edit"])
+@pytest.mark.parametrize("case", sorted(BAD_NAMES))
+def test_resource_form_refuses_a_bad_name(admin_client, project, resource, form, case):
+    value, why = BAD_NAMES[case]
+    url = _resource_urls(project, resource)[form]
+
+    _, errors = _post_refused(admin_client, url, _resource_data(name=value), "name")
+
+    assert why.lower() in errors.lower()
+
+
+def test_resource_form_refuses_an_oversized_description(admin_client, project):
+    url = reverse("resources:create", args=[project.slug])
+    _, errors = _post_refused(
+        admin_client, url, _resource_data(description="d" * 501), "description"
+    )
+    assert "at most 500" in errors
+
+
+def test_resource_form_refuses_a_name_already_used_in_the_project(admin_client, project, resource):
+    url = reverse("resources:create", args=[project.slug])
+    before = snapshot()
+    response = admin_client.post(url, _resource_data(name=resource.name))
+    assert response.status_code == 200
+    assert "already exists" in " ".join(response.context["form"].non_field_errors())
+    assert "already exists" in response.content.decode()
+    assert snapshot() == before
+
+
+def test_a_whitespace_padded_arn_is_trimmed_not_refused(admin_client, project):
+    url = reverse("resources:create", args=[project.slug])
+    response = admin_client.post(url, _resource_data(resource_role_arn=f"  {ARN}\t"))
+    assert response.status_code == 302
+    assert Resource.objects.get(name="prod").resource_role_arn == ARN
+
+
+@pytest.mark.parametrize("name", ["prod 🚀", "פרודקשן", "Produktion-äöü", "本番"])
+def test_emoji_and_right_to_left_scripts_are_fine_names(admin_client, project, name):
+    url = reverse("resources:create", args=[project.slug])
+    response = admin_client.post(url, _resource_data(name=name))
+    assert response.status_code == 302
+    assert Resource.objects.filter(project=project, name=name).exists()
+    page = admin_client.get(reverse("resources:list", args=[project.slug]))
+    assert name in page.content.decode()
+
+
+# Accounts
+
+
+def _account_data(resource, **overrides):
+    return {
+        "resource": resource.pk,
+        "name": "readonly",
+        "description": "",
+        "target_role_arn": TARGET_ARN,
+        "session_duration": "1h",
+        **overrides,
+    }
+
+
+def _account_urls(project, account):
+    return {
+        "create": reverse("accounts:create", args=[project.slug]),
+        "edit": reverse("accounts:edit", args=[project.slug, account.pk]),
+    }
+
+
+@pytest.mark.parametrize("form", ["create", "edit"])
+@pytest.mark.parametrize("case", sorted(BAD_ARNS))
+def test_account_form_refuses_a_bad_arn(admin_client, project, account, form, case):
+    value, why = BAD_ARNS[case]
+    url = _account_urls(project, account)[form]
+    data = _account_data(account.resource, target_role_arn=value)
+
+    _, errors = _post_refused(admin_client, url, data, "target_role_arn")
+
+    assert why.lower() in errors.lower()
+
+
+@pytest.mark.parametrize("form", ["create", "edit"])
+@pytest.mark.parametrize("value", sorted(BAD_DURATIONS))
+def test_account_form_refuses_a_bad_duration(admin_client, project, account, form, value):
+    url = _account_urls(project, account)[form]
+    data = _account_data(account.resource, session_duration=value)
+
+    _, errors = _post_refused(admin_client, url, data, "session_duration")
+
+    assert BAD_DURATIONS[value].lower() in errors.lower()
+    if value not in ("", "abc"):
+        assert "15m to 1h" in errors  # it says what is allowed
+
+
+@pytest.mark.parametrize("form", ["create", "edit"])
+@pytest.mark.parametrize("case", sorted(BAD_NAMES))
+def test_account_form_refuses_a_bad_name(admin_client, project, account, form, case):
+    value, why = BAD_NAMES[case]
+    url = _account_urls(project, account)[form]
+
+    _, errors = _post_refused(
+        admin_client, url, _account_data(account.resource, name=value), "name"
+    )
+
+    assert why.lower() in errors.lower()
+
+
+def test_account_form_refuses_another_projects_resource(admin_client, project, resource):
+    foreign = ResourceFactory(project=ProjectFactory())
+    url = reverse("accounts:create", args=[project.slug])
+    _post_refused(admin_client, url, _account_data(foreign), "resource")
+
+
+@pytest.mark.parametrize("value", ["", "abc", "99999999999999999999", "-1"])
+def test_account_form_refuses_a_bad_resource_id(admin_client, project, resource, value):
+    url = reverse("accounts:create", args=[project.slug])
+    _post_refused(admin_client, url, {**_account_data(resource), "resource": value}, "resource")
+
+
+# Members
+
+
+@pytest.mark.parametrize(
+    ("email", "why"),
+    [
+        ("", "required"),
+        ("not-an-email", "valid email"),
+        ("<script>alert(1)</script>@example.com", "valid email"),
+        (f"{'a' * 250}@example.com", "at most 254"),
+        ("nobody@example.com", "No user has the email"),
+    ],
+)
+def test_member_form_refuses_a_bad_email(admin_client, project, email, why):
+    url = reverse("resources:members", args=[project.slug])
+    _, errors = _post_refused(admin_client, url, {"email": email, "role": "member"}, "email")
+    assert why.lower() in errors.lower()
+
+
+@pytest.mark.parametrize("role", ["", "owner", "ADMIN", "admin "])
+def test_member_form_refuses_an_unknown_role(admin_client, project, role):
+    user = UserFactory()
+    url = reverse("resources:members", args=[project.slug])
+    _post_refused(admin_client, url, {"email": user.email, "role": role}, "role")
+
+
+def test_the_last_admin_cannot_demote_themself(admin_client, project, admin_user):
+    url = reverse("resources:members", args=[project.slug])
+    _post_refused(admin_client, url, {"email": admin_user.email, "role": "member"}, "role")
+
+
+# Projects (platform admins)
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(UserFactory(is_staff=True))
+    return client
+
+
+@pytest.mark.parametrize("case", sorted(BAD_NAMES))
+def test_project_form_refuses_a_bad_name(staff_client, case):
+    value, why = BAD_NAMES[case]
+    url = reverse("project_create")
+    _, errors = _post_refused(staff_client, url, {"name": value, "slug": "new"}, "name")
+    assert why.lower() in errors.lower()
+
+
+@pytest.mark.parametrize("slug", ["has space", "<script>", "ü" * 3, "s" * 61])
+def test_project_form_refuses_a_bad_slug(staff_client, slug):
+    _post_refused(staff_client, reverse("project_create"), {"name": "New", "slug": slug}, "slug")
+
+
+def test_project_named_without_letters_asks_for_a_slug(staff_client):
+    # The slug is made from the name; "🚀" makes none: a field error, not a 500.
+    before = snapshot()
+    response = staff_client.post(reverse("project_create"), {"name": "🚀", "slug": ""})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert snapshot() == before
+
+
+# Session filters
+
+
+@pytest.fixture
+def auditor_client(client, auditor_user, account):
+    AccessSessionFactory(account=account)
+    client.force_login(auditor_user)
+    return client
+
+
+BAD_FILTERS = {
+    "since-not-a-date": ({"since": "yesterday"}, "since"),
+    "since-impossible-date": ({"since": "2024-02-30"}, "since"),
+    "until-before-since": ({"since": "2024-05-02", "until": "2024-05-01"}, "until"),
+    "status-unknown": ({"status": "hacked"}, "status"),
+    "resource-not-a-number": ({"resource": "abc"}, "resource"),
+    "resource-huge": ({"resource": "9" * 30}, "resource"),
+    "account-sql": ({"account": "1 OR 1=1"}, "account"),
+    "user-too-long": ({"user": "u" * 255}, "user"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILTERS))
+def test_session_filter_shows_the_field_error_and_no_rows(auditor_client, project, case):
+    query, field = BAD_FILTERS[case]
+    response = auditor_client.get(reverse("sessions_audit:list", args=[project.slug]), query)
+
+    assert field in _field_errors(response, field) or response.context["form"].errors[field]
+    assert response.context["page"].sessions == []
+
+
+def test_session_filter_refuses_another_projects_resource(auditor_client, project):
+    foreign = ResourceFactory(project=ProjectFactory())
+    AccessSessionFactory(account=AccountFactory(resource=foreign))
+    url = reverse("sessions_audit:list", args=[project.slug])
+
+    response = auditor_client.get(url, {"resource": foreign.pk})
+
+    _field_errors(response, "resource")
+    assert response.context["page"].sessions == []
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILTERS))
+def test_export_with_a_bad_filter_is_400_not_every_session(auditor_client, project, case):
+    query, field = BAD_FILTERS[case]
+    response = auditor_client.get(reverse("sessions_audit:export", args=[project.slug]), query)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    assert field in response.content.decode()
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "%00", "x" * 5000, "MjAyNC0wMS0wMXxub3QtYS11dWlk"])
+def test_a_forged_page_cursor_is_the_first_page(auditor_client, project, cursor):
+    response = auditor_client.get(
+        reverse("sessions_audit:list", args=[project.slug]), {"after": cursor}
+    )
+    assert response.status_code == 200
+    assert len(response.context["page"].sessions) == 1
+
+
+@pytest.mark.parametrize("user", [SCRIPT_NAME, IMG_NAME, "%", "_", "\\", "' OR 1=1 --"])
+def test_session_user_filter_is_text_not_code(auditor_client, project, user):
+    response = auditor_client.get(
+        reverse("sessions_audit:list", args=[project.slug]), {"user": user}
+    )
+    assert response.status_code == 200
+    assert response.context["page"].sessions == []
+    body = response.content.decode()
+    assert not any(marker in body for marker in RAW_MARKERS)
+
+
+# Names with HTML and script: valid, and escaped everywhere.
+
+
+@pytest.fixture
+def hostile(client, admin_user, project, queued, monkeypatch):
+    """A project whose resource, account and project names are markup, created through the
+    forms, with one Access session (its user agent is markup too) and one failed one."""
+    client.force_login(admin_user)
+    Project.objects.filter(pk=project.pk).update(name=IMG_NAME)
+    response = client.post(
+        reverse("resources:create", args=[project.slug]),
+        _resource_data(name=SCRIPT_NAME, description=IMG_NAME),
+    )
+    assert response.status_code == 302
+    resource = Resource.objects.get(name=SCRIPT_NAME)
+    response = client.post(
+        reverse("accounts:create", args=[project.slug]),
+        _account_data(resource, name=IMG_NAME, description=SCRIPT_NAME),
+    )
+    assert response.status_code == 302
+    account = Account.objects.get(name=IMG_NAME)
+
+    def fake_open_console(**kwargs):
+        assumed = SimpleNamespace(
+            assumed_role_arn="arn:aws:sts::123456789012:assumed-role/ReadOnly/x",
+            assumed_role_id="AROAEXAMPLE:x",
+            expires_at=datetime.now(UTC) + timedelta(hours=1),
+        )
+        return assumed, "https://signin.aws.amazon.com/federation?Action=login"
+
+    monkeypatch.setattr("accounts.services._open_console", fake_open_console)
+    access = reverse("accounts:access", args=[project.slug, account.pk])
+    assert client.post(access, HTTP_USER_AGENT=SCRIPT_NAME).status_code == 302
+    session = AccessSession.objects.get()
+    return SimpleNamespace(project=project, resource=resource, account=account, session=session)
+
+
+def _assert_escaped(response):
+    assert response.status_code == 200, response.content[:500]
+    body = response.content.decode()
+    for marker in RAW_MARKERS:
+        assert marker not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body or "&lt;img src=x" in body
+
+
+def test_markup_names_render_escaped_on_every_project_page(client, hostile):
+    slug = hostile.project.slug
+    pages = [
+        reverse("home"),
+        reverse("resources:list", args=[slug]),
+        reverse("resources:edit", args=[slug, hostile.resource.pk]),
+        reverse("resources:members", args=[slug]),
+        reverse("accounts:list", args=[slug]),
+        reverse("accounts:create", args=[slug]),
+        reverse("accounts:edit", args=[slug, hostile.account.pk]),
+        reverse("sessions_audit:list", args=[slug]),
+        reverse("sessions_audit:detail", args=[slug, hostile.session.pk]),
+    ]
+    for url in pages:
+        _assert_escaped(client.get(url))
+
+
+def test_markup_names_render_escaped_in_htmx_fragments(client, hostile):
+    slug = hostile.project.slug
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    _assert_escaped(client.get(reverse("sessions_audit:list", args=[slug]), **htmx))
+    _assert_escaped(client.get(reverse("accounts:edit", args=[slug, hostile.account.pk]), **htmx))
+
+
+def test_markup_names_render_escaped_in_form_errors_and_messages(client, hostile):
+    slug = hostile.project.slug
+    # Saved: the success message names the resource.
+    response = client.post(
+        reverse("resources:edit", args=[slug, hostile.resource.pk]),
+        _resource_data(name=SCRIPT_NAME),
+        follow=True,
+    )
+    _assert_escaped(response)
+    # Refused: the form is shown again with the markup as the field's value.
+    response = client.post(
+        reverse("accounts:create", args=[slug]),
+        _account_data(hostile.resource, name=IMG_NAME, session_duration="2h"),
+    )
+    _assert_escaped(response)
+
+
+def test_markup_names_render_escaped_on_the_access_failed_page(client, hostile, monkeypatch):
+    from pamsite.aws.errors import AwsError
+
+    def fail(**kwargs):
+        raise AwsError("AccessDenied", f"Denied for {SCRIPT_NAME}", status=403)
+
+    monkeypatch.setattr("accounts.services._open_console", fail)
+    url = reverse("accounts:access", args=[hostile.project.slug, hostile.account.pk])
+    response = client.post(url, HTTP_USER_AGENT=IMG_NAME)
+    assert response.status_code == 502
+    body = response.content.decode()
+    assert not any(marker in body for marker in RAW_MARKERS)
+    assert "&lt;img src=x" in body
+
+
+def test_markup_names_render_escaped_in_the_admin_site(client, hostile):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    pages = [
+        reverse("admin:resources_project_changelist"),
+        reverse("admin:resources_project_change", args=[hostile.project.pk]),
+        reverse("admin:resources_resource_changelist"),
+        reverse("admin:resources_resource_change", args=[hostile.resource.pk]),
+        reverse("admin:accounts_account_changelist"),
+        reverse("admin:accounts_account_change", args=[hostile.account.pk]),
+        reverse("admin:resources_membership_changelist"),
+        reverse("admin:sessions_audit_accesssession_changelist"),
+        reverse("admin:sessions_audit_accesssession_change", args=[hostile.session.pk]),
+        reverse("admin:sessions_audit_auditevent_changelist"),
+    ]
+    for url in pages:
+        _assert_escaped(client.get(url))
+    event = AuditEvent.objects.filter(target=SCRIPT_NAME).first()
+    _assert_escaped(client.get(reverse("admin:sessions_audit_auditevent_change", args=[event.pk])))
+
+
+def _export(client, project) -> list[dict]:
+    response = client.get(reverse("sessions_audit:export", args=[project.slug]))
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+FORMULAS = ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1+1", "\r=1+1", '=HYPERLINK("http://x")']
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_csv_export_neutralises_formulas_in_every_text_column(client, admin_user, formula):
+    project = ProjectFactory(name=formula)
+    MembershipFactory(project=project, user=admin_user, role=Membership.Role.ADMIN)
+    account = AccountFactory(resource=ResourceFactory(project=project))
+    AccessSessionFactory(
+        account=account,
+        project_name=formula,
+        resource_name=formula,
+        account_name=formula,
+        user_agent=formula,
+        status=AccessSession.Status.FAILED,
+        failure_code=formula,
+        failure_message=formula,
+    )
+    client.force_login(admin_user)
+
+    (row,) = _export(client, project)
+
+    for column in ("project", "resource", "account", "user_agent", "failure_code"):
+        assert row[column] == "'" + formula, column
+    assert row["failure_message"] == "'" + formula
+
+
+def test_csv_export_keeps_markup_names_as_text(client, hostile):
+    (row,) = _export(client, hostile.project)
+    assert row["project"] == IMG_NAME
+    assert row["resource"] == SCRIPT_NAME
+    assert row["account"] == IMG_NAME
+    assert row["user_agent"] == SCRIPT_NAME
+
+
+def test_csv_export_of_a_user_agent_sent_at_access_is_neutralised(client, hostile, monkeypatch):
+    # The user agent is the one column any member writes freely: through the Access click.
+    url = reverse("accounts:access", args=[hostile.project.slug, hostile.account.pk])
+    assert client.post(url, HTTP_USER_AGENT='=HYPERLINK("http://evil.example")').status_code == 302
+
+    agents = {row["user_agent"] for row in _export(client, hostile.project)}
+
+    assert "'" + '=HYPERLINK("http://evil.example")' in agents
+    assert not any(agent.startswith(("=", "+", "-", "@")) for agent in agents)
+
+
+def test_csv_export_is_a_download_not_a_page(client, hostile):
+    response = client.get(reverse("sessions_audit:export", args=[hostile.project.slug]))
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
