@@ -60,7 +60,10 @@ def sandbox_environment(*, web_port: int, moto_port: int, database: Path) -> dic
 
 
 def port_free(port: int) -> bool:
+    """Whether a server could listen on the port now. SO_REUSEADDR as runserver and moto set
+    it: connections of a sandbox stopped a moment ago (TIME_WAIT) do not make it busy."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((HOST, port))
         except OSError:
