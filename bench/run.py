@@ -59,6 +59,8 @@ def machine() -> dict:
         "ram_gb": round(mem_kb / 1024 / 1024, 1),
         "python": platform.python_version(),
         "kernel": platform.release(),
+        # Other work on the box while the bench runs shows up here (and in wall times).
+        "load_average_at_start": round(os.getloadavg()[0], 2),
     }
 
 
@@ -71,6 +73,7 @@ class Bench:
         self.moto_port = free_port()
         self.federation_port = free_port()
         self.env = self._env()
+        self.database = urlsplit(args.database_url).scheme
 
     # --- environment and services ----------------------------------------------------------
 
@@ -128,7 +131,11 @@ class Bench:
             with psycopg.connect(admin, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 conn.execute(f'CREATE DATABASE "{name}"')
+                version = conn.execute("SHOW server_version").fetchone()[0]
+                buffers = conn.execute("SHOW shared_buffers").fetchone()[0]
+            self.database = f"PostgreSQL {version.split()[0]} (shared_buffers {buffers})"
         elif url.scheme == "sqlite":
+            self.database = "SQLite"
             path = Path(self.args.database_url.removeprefix("sqlite:///").removeprefix("sqlite://"))
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -394,11 +401,14 @@ def main(argv=None) -> int:
     finally:
         bench.stop()
     results["seconds"] = time.perf_counter() - started
+    results["database"] = bench.database
+    results["machine"]["load_average_at_end"] = round(os.getloadavg()[0], 2)
     rows = table(results)
     m = results["machine"]
     header = (
-        f"machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gb']} GB RAM, Python {m['python']}, "
-        f"database {results['database']}"
+        f"machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gb']} GB RAM, Linux {m['kernel']}, "
+        f"Python {m['python']}, {results['database']}; load average {m['load_average_at_start']} "
+        f"at start, {m['load_average_at_end']} at end; {results['seconds']:.0f} s in all"
     )
     print(header)
     print(render(rows))
