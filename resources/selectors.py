@@ -1,9 +1,13 @@
 """Who may see and do what in a project. Every view that touches a project's data asks here."""
 
+import re
+
 from django.db.models import QuerySet
 from django.http import Http404
 
 from resources.models import Membership, Project, Resource
+
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}", re.ASCII)
 
 
 def membership_get(*, user, project: Project) -> Membership | None:
@@ -23,7 +27,9 @@ def project_for_member(*, user, slug: str) -> tuple[Project, Membership]:
     not even that the project exists."""
     membership = (
         Membership.objects.select_related("project").filter(user=user, project__slug=slug).first()
-        if user.is_authenticated
+        # Not a slug (e.g. a NUL from the switcher's query string, which PostgreSQL refuses
+        # to compare): no such project, without asking the database.
+        if user.is_authenticated and _SLUG.fullmatch(slug or "")
         else None
     )
     if membership is None:

@@ -54,8 +54,16 @@ def _access_session_new(
         role_session_name=role_session_name,
         duration_seconds=duration_seconds,
         source_ip=source_ip or None,
-        user_agent=(user_agent or "")[:USER_AGENT_MAX],
+        user_agent=_printable(user_agent or "")[:USER_AGENT_MAX],
     )
+
+
+def _printable(text: str) -> str:
+    """The user agent is whatever the client sent: control and format characters (NUL, which
+    PostgreSQL refuses to store, terminal escapes, bidi overrides) become U+FFFD."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
 
 
 @transaction.atomic

@@ -349,6 +349,8 @@ BAD_FILTERS = {
     "resource-huge": ({"resource": "9" * 30}, "resource"),
     "account-sql": ({"account": "1 OR 1=1"}, "account"),
     "user-too-long": ({"user": "u" * 255}, "user"),
+    "user-nul": ({"user": "alice\x00"}, "user"),
+    "account-nul": ({"account": "\x00"}, "account"),
 }
 
 
@@ -580,3 +582,92 @@ def test_csv_export_is_a_download_not_a_page(client, hostile):
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+# Odd requests around the forms
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"],
+)
+def test_sign_in_never_redirects_off_site(client, member_user, next_url):
+    response = client.post(
+        reverse("login") + "?next=" + next_url,
+        {"username": member_user.username, "password": "correct-horse-battery"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+
+
+def test_an_oversized_form_body_is_refused_and_saves_nothing(admin_client, project):
+    before = snapshot()
+    response = admin_client.post(
+        reverse("resources:create", args=[project.slug]),
+        _resource_data(description="d" * 3_000_000),
+    )
+    assert response.status_code == 400
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("value", ["abc", "99999999999999999999", "-1", "\x00"])
+def test_account_form_ignores_a_bad_preselected_resource(admin_client, project, resource, value):
+    response = admin_client.get(
+        reverse("accounts:create", args=[project.slug]), {"resource": value}
+    )
+    assert response.status_code == 200
+
+
+def test_account_form_does_not_show_another_projects_preselected_resource(
+    admin_client, project, resource
+):
+    foreign = ResourceFactory(project=ProjectFactory(), name="someone-elses-bridge")
+    response = admin_client.get(
+        reverse("accounts:create", args=[project.slug]), {"resource": foreign.pk}
+    )
+    assert response.status_code == 200
+    assert foreign.name not in response.content.decode()
+
+
+@pytest.fixture
+def console_opens(monkeypatch):
+    def fake_open_console(**kwargs):
+        assumed = SimpleNamespace(
+            assumed_role_arn="arn:aws:sts::123456789012:assumed-role/ReadOnly/x",
+            assumed_role_id="AROAEXAMPLE:x",
+            expires_at=datetime.now(UTC) + timedelta(hours=1),
+        )
+        return assumed, "https://signin.aws.amazon.com/federation?Action=login"
+
+    monkeypatch.setattr("accounts.services._open_console", fake_open_console)
+
+
+@pytest.mark.parametrize(
+    "agent", ["A" * 5000, "curl/8\x00\x01\x1b[2J", "\u202eevil", "", "😀" * 600]
+)
+def test_access_with_an_odd_user_agent_opens_and_records(
+    client, member_user, account, console_opens, agent
+):
+    client.force_login(member_user)
+    url = reverse("accounts:access", args=[account.resource.project.slug, account.pk])
+
+    response = client.post(url, HTTP_USER_AGENT=agent, REMOTE_ADDR="not-an-ip")
+
+    assert response.status_code == 302
+    session = AccessSession.objects.get()
+    assert len(session.user_agent) <= 512
+    assert session.user_agent.isprintable()  # no NUL, escapes or direction overrides
+    assert session.source_ip is None
+
+
+@pytest.mark.parametrize("slug", ["\x00", "x" * 5000, "../admin", "' OR 1=1 --"])
+def test_project_switcher_with_a_bad_project_is_404(client, member_user, slug):
+    client.force_login(member_user)
+    response = client.get(reverse("project_switch"), {"project": slug})
+    assert response.status_code == 404
+
+
+def test_sign_in_with_a_nul_in_the_username_is_a_form_error(client):
+    response = client.post(reverse("login"), {"username": "alice\x00", "password": "x"})
+    assert response.status_code == 200
+    assert response.context["form"].errors
