@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import services as account_services
 from accounts.forms import AccountForm
 from accounts.models import Account
-from pamsite.views import project_page, redirect_page, render_page
+from pamsite.views import apply_service_errors, project_page, redirect_page, render_page
 from resources.models import Resource
 from resources.selectors import project_for_member
 
@@ -27,14 +27,6 @@ class AccountInProjectForm(AccountForm):
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["resource"].queryset = Resource.objects.filter(project=project).order_by("name")
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @require_GET
@@ -91,7 +83,7 @@ def _account_form_page(request, slug, pk=None):
                 )
                 messages.success(request, f"Account {account.name} saved.")
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             return redirect_page(request, "accounts:list", slug=project.slug)
     context = project_page(

@@ -31,7 +31,7 @@ def project_create_view(request):
                 name=form.cleaned_data["name"], owner=request.user, slug=form.cleaned_data["slug"]
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            apply_service_errors(form, exc)
         else:
             return redirect("resources:list", slug=project.slug)
     return render(request, "project_form.html", {"form": form})
@@ -52,6 +52,23 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def apply_service_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form, by field where the form has the field.
+
+    A unique-constraint error (a name already taken) goes on the form field it is about, not
+    above the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        for error in errors:
+            target = field if field in form.fields else None
+            if target is None and error.code == "unique_together":
+                unique_fields = (error.params or {}).get("unique_check", ())
+                target = next((f for f in reversed(unique_fields) if f in form.fields), None)
+            form.add_error(target, error)
 
 
 def project_page(request, *, project, membership, tab: str, **context) -> dict:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from pamsite.aws import identity, policies
 from pamsite.aws.arns import InvalidRoleArn, parse_role_arn
 from pamsite.aws.errors import AwsError
-from pamsite.views import project_page, redirect_page, render_page
+from pamsite.views import apply_service_errors, project_page, redirect_page, render_page
 from resources import services
 from resources.forms import MembershipForm, ResourceForm
 from resources.models import Membership, Resource
@@ -83,15 +83,6 @@ def _admin_project(request, slug):
     return project, membership
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: by field where the form has it."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 @require_GET
 @login_required
 def project_detail(request, slug):
@@ -139,7 +130,7 @@ def resource_create_view(request, slug):
                 actor=request.user, project=project, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, f"Resource {resource.name} added. Validating it now.")
             return redirect_page(request, "resources:edit", slug=project.slug, pk=resource.pk)
@@ -177,7 +168,7 @@ def resource_edit(request, slug, pk):
                 actor=request.user, resource=resource, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, f"Resource {resource.name} saved.")
             return redirect_page(request, "resources:edit", slug=project.slug, pk=resource.pk)
@@ -224,7 +215,7 @@ def member_list(request, slug):
                 actor=request.user, project=project, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, f"{member.user.email} is now {member.get_role_display()}.")
             return redirect("resources:members", slug=project.slug)

@@ -175,7 +175,8 @@ def test_resource_form_refuses_a_name_already_used_in_the_project(admin_client, 
     before = snapshot()
     response = admin_client.post(url, _resource_data(name=resource.name))
     assert response.status_code == 200
-    assert "already exists" in " ".join(response.context["form"].non_field_errors())
+    # The error sits on the name field, where the person has to fix it.
+    assert "already exists" in " ".join(response.context["form"].errors["name"])
     assert "already exists" in response.content.decode()
     assert snapshot() == before
 
