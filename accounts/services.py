@@ -184,12 +184,21 @@ class AccessResult:
         return self.error is None
 
 
-def _require_access(*, user, project) -> None:
+def _require_access(*, user, project, membership: Membership | None = None) -> None:
     """Admins and members may open the console; auditors may not; anyone else learns nothing
-    (404, not 403: a non-member must not learn that the account exists)."""
+    (404, not 403: a non-member must not learn that the account exists).
+
+    A membership the caller already loaded is used only if it is this user's in this project;
+    otherwise it is looked up."""
     if not getattr(user, "is_authenticated", False):
         raise Http404("No such account.")
-    membership = Membership.objects.filter(user=user, project=project).first()
+    if (
+        membership is None
+        or membership.pk is None
+        or membership.user_id != user.pk
+        or membership.project_id != project.pk
+    ):
+        membership = Membership.objects.filter(user=user, project=project).first()
     if membership is None:
         raise Http404("No such account.")
     if not membership.can_access:
@@ -207,7 +216,12 @@ def _clean_ip(value: str | None) -> str | None:
 
 
 def account_access(
-    *, user, account: Account, source_ip: str | None, user_agent: str
+    *,
+    user,
+    account: Account,
+    source_ip: str | None,
+    user_agent: str,
+    membership: Membership | None = None,
 ) -> AccessResult:
     """Open the AWS console as `account`'s target role for `user`, and record the session.
 
@@ -230,7 +244,7 @@ def account_access(
         account = Account.objects.select_related("resource__project").get(pk=account.pk)
     resource = account.resource
     project = resource.project
-    _require_access(user=user, project=project)
+    _require_access(user=user, project=project, membership=membership)
 
     session_name = role_session_name(user.email)
     record = {

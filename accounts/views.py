@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import services as account_services
 from accounts.forms import AccountForm
 from accounts.models import Account
+from accounts.selectors import account_for_member
 from pamsite.views import apply_service_errors, project_page, redirect_page, render_page
 from resources.models import Resource
 from resources.selectors import project_for_member
@@ -122,15 +123,14 @@ def account_access(request, slug, pk):
     REMOTE_ADDR: behind a proxy that is the proxy's address until a trusted-proxy setting for
     X-Forwarded-For exists.
     """
-    project, _ = project_for_member(user=request.user, slug=slug)
-    account = get_object_or_404(
-        Account.objects.select_related("resource__project"), resource__project=project, pk=pk
-    )
+    account, membership = account_for_member(user=request.user, slug=slug, pk=pk)
+    project = account.resource.project
     context = {"project": project, "account": account, "back_url": _accounts_url(project)}
     try:
         result = account_services.account_access(
             user=request.user,
             account=account,
+            membership=membership,
             source_ip=request.META.get("REMOTE_ADDR"),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )

@@ -29,12 +29,16 @@ def project_for_member(*, user, slug: str) -> tuple[Project, Membership]:
         Membership.objects.select_related("project").filter(user=user, project__slug=slug).first()
         # Not a slug (e.g. a NUL from the switcher's query string, which PostgreSQL refuses
         # to compare): no such project, without asking the database.
-        if user.is_authenticated and _SLUG.fullmatch(slug or "")
+        if user.is_authenticated and is_slug(slug)
         else None
     )
     if membership is None:
         raise Http404("No such project.")
     return membership.project, membership
+
+
+def is_slug(value: str | None) -> bool:
+    return bool(_SLUG.fullmatch(value or ""))
 
 
 def resources_for_project(*, project: Project) -> QuerySet[Resource]:
