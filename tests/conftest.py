@@ -29,8 +29,8 @@ def _fresh_cache():
 def service_unavailable(what: str) -> None:
     """A test that needs PostgreSQL or Redis: skip on a laptop without them, fail in CI."""
     if os.environ.get("CI"):
-        pytest.fail(f"{what} is required in CI but is not reachable")
-    pytest.skip(f"{what} is not reachable")
+        pytest.fail(f"{what} is required in CI but is not available")
+    pytest.skip(f"{what} is not available")
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ import boto3
 import pytest
 from django.conf import settings as django_settings
 
+from tests.conftest import service_unavailable
+
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
 # body (factories, assertions) are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -36,7 +38,7 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def chromium():
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+        service_unavailable("Debian's chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
