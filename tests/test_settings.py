@@ -50,7 +50,11 @@ def test_debug_runs_without_a_secret_key():
 
 def test_debug_is_off_unless_asked():
     result = _manage(
-        "shell", "--no-imports", "-c", "from django.conf import settings; print(settings.DEBUG)", env=PRODUCTION_ENV
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG)",
+        env=PRODUCTION_ENV,
     )
     assert result.stdout.strip() == "False", result.stderr
 
