@@ -7,15 +7,19 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from resources.forms import ProjectForm
-from resources.selectors import project_for_member, projects_for_user
+from resources.selectors import project_for_member, project_landing_url, projects_for_user
 from resources.services import project_create
 
 
 @require_GET
 @login_required
 def home(request):
-    """The projects the signed-in user belongs to."""
-    return render(request, "home.html", {"projects": projects_for_user(user=request.user)})
+    """The projects the signed-in user belongs to; someone in exactly one project goes straight
+    to it (platform admins stay here, where projects are created)."""
+    projects = list(projects_for_user(user=request.user))
+    if len(projects) == 1 and not request.user.is_staff:
+        return redirect("resources:project", slug=projects[0].slug)
+    return render(request, "home.html", {"projects": projects})
 
 
 @require_http_methods(["GET", "POST"])
@@ -42,8 +46,8 @@ def project_create_view(request):
 def project_switch(request):
     """The project switcher's target: a plain GET form, so it works without JavaScript."""
     slug = request.GET.get("project", "")
-    project, _ = project_for_member(user=request.user, slug=slug)
-    return redirect("resources:list", slug=project.slug)
+    project, membership = project_for_member(user=request.user, slug=slug)
+    return redirect(project_landing_url(project=project, membership=membership))
 
 
 @require_GET

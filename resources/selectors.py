@@ -43,3 +43,15 @@ def is_slug(value: str | None) -> bool:
 
 def resources_for_project(*, project: Project) -> QuerySet[Resource]:
     return Resource.objects.filter(project=project).order_by("name")
+
+
+def project_landing_url(*, project: Project, membership: Membership) -> str:
+    """Where a project opens for this role: members open consoles from Accounts, auditors
+    review Sessions, admins manage Resources."""
+    from django.urls import reverse
+
+    name = {
+        Membership.Role.MEMBER: "accounts:list",
+        Membership.Role.AUDITOR: "sessions_audit:list",
+    }.get(membership.role, "resources:list")
+    return reverse(name, kwargs={"slug": project.slug})

@@ -171,8 +171,11 @@ def validation_enqueue_on_commit(*, task, model: type[models.Model], pk: int) ->
     def enqueue() -> None:
         try:
             task.delay(pk)
-        except BrokerUnavailable as exc:
-            logger.warning("Could not queue %s(%s): broker unavailable (%s)", task.name, pk, exc)
+        except Exception as exc:  # noqa: BLE001 - the row is committed: never a 500 for this
+            if isinstance(exc, BrokerUnavailable):
+                logger.warning("Could not queue %s(%s): broker down (%s)", task.name, pk, exc)
+            else:
+                logger.exception("Could not queue %s(%s)", task.name, pk)
             model.objects.filter(pk=pk, validation_status=ValidationStatus.PENDING).update(
                 validation_code=BROKER_UNAVAILABLE, validation_hint=BROKER_UNAVAILABLE_HINT
             )

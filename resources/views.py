@@ -14,7 +14,7 @@ from pamsite.views import apply_service_errors, project_page, redirect_page, ren
 from resources import services
 from resources.forms import MembershipForm, ResourceForm
 from resources.models import Membership, Resource
-from resources.selectors import project_for_member, resources_for_project
+from resources.selectors import project_for_member, project_landing_url, resources_for_project
 
 
 def _platform_account_id() -> str:
@@ -86,8 +86,8 @@ def _admin_project(request, slug):
 @require_GET
 @login_required
 def project_detail(request, slug):
-    project, _ = project_for_member(user=request.user, slug=slug)
-    return redirect("resources:list", slug=project.slug)
+    project, membership = project_for_member(user=request.user, slug=slug)
+    return redirect(project_landing_url(project=project, membership=membership))
 
 
 @require_GET

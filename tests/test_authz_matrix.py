@@ -78,7 +78,8 @@ def _slug(w):
 
 
 MATRIX: dict[str, Entry] = {
-    "home": Entry(get=row(LOGIN, 200, 200, 200, 200, 200, 200)),
+    # One project: straight to it; none (non-member) or a platform admin: the list.
+    "home": Entry(get=row(LOGIN, 200, REDIRECT, REDIRECT, REDIRECT, REDIRECT, 200)),
     "healthz": Entry(get=EVERYONE_200),
     "project_switch": Entry(get=PROJECT_REDIRECT, query=lambda w: {"project": w.project.slug}),
     "login": Entry(

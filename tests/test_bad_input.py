@@ -463,7 +463,7 @@ def test_markup_names_render_escaped_on_every_project_page(client, hostile):
         reverse("sessions_audit:detail", args=[slug, hostile.session.pk]),
     ]
     for url in pages:
-        _assert_escaped(client.get(url))
+        _assert_escaped(client.get(url, follow=True))
 
 
 def test_markup_names_render_escaped_in_htmx_fragments(client, hostile):
@@ -520,7 +520,7 @@ def test_markup_names_render_escaped_in_the_admin_site(client, hostile):
         reverse("admin:sessions_audit_auditevent_changelist"),
     ]
     for url in pages:
-        _assert_escaped(client.get(url))
+        _assert_escaped(client.get(url, follow=True))
     event = AuditEvent.objects.filter(target=SCRIPT_NAME).first()
     _assert_escaped(client.get(reverse("admin:sessions_audit_auditevent_change", args=[event.pk])))
 

@@ -7,18 +7,38 @@ pytestmark = pytest.mark.django_db
 
 
 def test_home_lists_only_the_users_projects(client):
-    mine = MembershipFactory().project
+    first = MembershipFactory()
+    second = MembershipFactory(user=first.user)
     other = ProjectFactory()
-    client.force_login(mine.memberships.get().user)
+    client.force_login(first.user)
     body = client.get(reverse("home")).content.decode()
-    assert mine.name in body
+    assert first.project.name in body and second.project.name in body
     assert other.name not in body
+
+
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [("member", "accounts:list"), ("auditor", "sessions_audit:list"), ("admin", "resources:list")],
+)
+def test_one_project_opens_straight_on_the_roles_tab(client, role, landing):
+    membership = MembershipFactory(role=role)
+    client.force_login(membership.user)
+    response = client.get(reverse("home"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse(landing, args=[membership.project.slug])
+
+
+def test_platform_admins_stay_on_the_project_list(client):
+    staff = MembershipFactory(user=UserFactory(is_staff=True)).user
+    client.force_login(staff)
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert "New project" in response.content.decode()
 
 
 def test_switcher_goes_to_the_chosen_project(client, member_user, project):
     client.force_login(member_user)
     response = client.get(reverse("project_switch"), {"project": project.slug})
-    assert response["Location"] == reverse("resources:list", args=[project.slug])
+    assert response["Location"] == reverse("accounts:list", args=[project.slug])
 
 
 def test_switcher_refuses_a_project_the_user_is_not_in(client, project):

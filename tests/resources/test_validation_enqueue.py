@@ -134,6 +134,25 @@ def test_broker_down_still_saves_the_resource_pending_with_a_hint(
     assert "when the broker is back" in resource.validation_hint
 
 
+def test_any_queueing_failure_after_commit_still_leaves_a_pending_resource(
+    project, admin_user, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    """The row is committed before queueing: whatever queueing raises must not turn the save
+    into a 500; the resource waits, pending, for the resume task or "Validate again"."""
+
+    def broken(*args, **kwargs):
+        raise KeyError("resources.tasks.resource_validate_task")
+
+    monkeypatch.setattr(resource_validate_task, "delay", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        resource = _create(project, admin_user)
+
+    resource.refresh_from_db()
+    assert resource.validation_status == Resource.ValidationStatus.PENDING
+    assert resource.validation_code == BROKER_UNAVAILABLE
+    assert "Could not queue" in caplog.text
+
+
 def test_resume_requeues_broker_failures_and_stale_pending_once(
     queued, django_capture_on_commit_callbacks
 ):
