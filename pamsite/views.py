@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -87,10 +88,16 @@ def project_page(request, *, project, membership, tab: str, **context) -> dict:
 
 
 def render_page(request, template: str, context: dict, *, fragment: str = ""):
-    """Render the page, or only `fragment` of it when HTMX asked for that part."""
-    if fragment and request.htmx:
+    """Render the page, or only `fragment` of it when HTMX asked for that part.
+
+    A history restore (Back to an hx-push-url page htmx no longer has cached) needs the whole
+    page, and the response varies by HX-Request so no cache hands a fragment to a page load."""
+    if fragment and request.htmx and not request.htmx.history_restore_request:
         template = f"{template}#{fragment}"
-    return render(request, template, context)
+    response = render(request, template, context)
+    if fragment:
+        patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def redirect_page(request, to: str, *args, **kwargs):

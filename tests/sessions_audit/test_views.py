@@ -260,3 +260,30 @@ def test_failed_session_page_shows_the_hint(client, auditor_user, account):
         reverse("sessions_audit:detail", args=[account.resource.project.slug, failed.pk])
     ).content.decode()
     assert "The target role does not trust the bridge." in body
+
+
+def test_htmx_history_restore_gets_the_whole_page(client, auditor_user, session):
+    # Back to a filtered list that htmx pushed but no longer caches: it asks for the page again
+    # with HX-Request set, and must not get a bare fragment to put in place of the document.
+    client.force_login(auditor_user)
+    response = client.get(
+        reverse("sessions_audit:list", args=[session.project.slug]),
+        headers={**HTMX, "HX-History-Restore-Request": "true"},
+    )
+    assert "<html" in response.content.decode()
+
+
+def test_session_list_varies_by_htmx_request(client, auditor_user, session):
+    client.force_login(auditor_user)
+    response = client.get(reverse("sessions_audit:list", args=[session.project.slug]))
+    assert "HX-Request" in response.headers.get("Vary", "")
+
+
+def test_htmx_filter_says_why_an_invalid_filter_shows_nothing(client, auditor_user, project):
+    client.force_login(auditor_user)
+    response = client.get(
+        reverse("sessions_audit:list", args=[project.slug]),
+        {"since": "2026-11-05", "until": "2026-11-01"},
+        headers=HTMX,
+    )
+    assert "The end date is before the start date." in response.content.decode()
