@@ -64,3 +64,8 @@ def test_403_page_says_why(client, member_user, project):
     response = client.get(reverse("resources:members", args=[project.slug]))
     assert response.status_code == 403
     assert "Only a project admin can do this." in response.content.decode()
+
+
+def test_sign_in_with_an_empty_field_says_which(client):
+    response = client.post(reverse("login"), {"username": "", "password": "secret"})
+    assert "This field is required." in response.content.decode()
