@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -112,7 +113,6 @@ def account_edit(request, slug, pk):
 
 
 @require_POST
-@login_required
 @never_cache
 def account_access(request, slug, pk):
     """Access: open the AWS console as the account's target role (302 to the login URL).
@@ -123,6 +123,10 @@ def account_access(request, slug, pk):
     REMOTE_ADDR: behind a proxy that is the proxy's address until a trusted-proxy setting for
     X-Forwarded-For exists.
     """
+    if not request.user.is_authenticated:
+        # Back after sign-in to the accounts page: `next` = this URL would come back as a GET,
+        # which Access refuses (405), e.g. on every click after the web session ran out.
+        return redirect_to_login(reverse("accounts:list", kwargs={"slug": slug}))
     account, membership = account_for_member(user=request.user, slug=slug, pk=pk)
     project = account.resource.project
     context = {"project": project, "account": account, "back_url": _accounts_url(project)}

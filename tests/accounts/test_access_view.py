@@ -1,6 +1,8 @@
 # ruff: noqa: F811
 """The Access view: POST only, CSRF, who may click, and what each outcome looks like."""
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -82,6 +84,16 @@ def test_anonymous_is_sent_to_sign_in(client, access_world, no_aws):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
     assert AccessSession.objects.count() == 0
+
+
+def test_anonymous_returns_to_the_accounts_page_after_sign_in(client, access_world, no_aws):
+    # `next` must not be the Access URL: after sign-in it would come back as a GET (405).
+    response = client.post(_url(access_world))
+
+    slug = access_world.account.resource.project.slug
+    expected = reverse("accounts:list", kwargs={"slug": slug})
+    location = urlsplit(response["Location"])
+    assert (location.path, parse_qs(location.query)) == (reverse("login"), {"next": [expected]})
 
 
 def test_non_member_gets_404(client, access_world, no_aws):
