@@ -54,11 +54,19 @@ def membership_set(*, actor, project: Project, email: str, role: str) -> Members
     """Add the user with this email to the project, or change their role."""
     _require_admin(user=actor, project=project)
     email = email.strip()
-    user = get_user_model().objects.filter(email__iexact=email).first()
-    if user is None:
+    # Emails are not unique in Django's user table: with two matches, picking one could give
+    # the role (and console access) to the wrong person.
+    users = list(get_user_model().objects.filter(email__iexact=email)[:2])
+    if not users:
         raise ValidationError(
             {"email": f"No user has the email {email}. Ask them to sign up first."}
         )
+    if len(users) > 1:
+        raise ValidationError(
+            {"email": f"More than one user has the email {email}. Ask a platform admin to "
+             "give each person their own email address first."}
+        )  # fmt: skip
+    user = users[0]
     if role not in Membership.Role.values:
         raise ValidationError({"role": "Choose admin, member or auditor."})
     membership = Membership.objects.filter(user=user, project=project).first()
