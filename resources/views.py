@@ -218,6 +218,9 @@ def member_list(request, slug):
             apply_service_errors(form, exc)
         else:
             messages.success(request, f"{member.user.email} is now {member.get_role_display()}.")
+            if member.user_id == request.user.pk and not member.can_manage:
+                # Demoted themselves: the members page is admins only now.
+                return redirect(project_landing_url(project=project, membership=member))
             return redirect("resources:members", slug=project.slug)
     context = project_page(
         request,
@@ -244,4 +247,7 @@ def member_remove(request, slug, pk):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, f"{member.user.email} removed from {project.name}.")
+        if member.user_id == request.user.pk:
+            # Left the project: its pages are 404 to them now.
+            return redirect("home")
     return redirect("resources:members", slug=project.slug)

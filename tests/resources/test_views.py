@@ -294,3 +294,21 @@ def test_resource_page_lists_trust_policy_findings(client, member_user, resource
     ).content.decode()
     assert "Anyone may assume it." in body
     assert "ExternalIdMissing" in body
+
+
+def test_admin_who_removes_themselves_lands_on_their_projects(client, admin_user, project):
+    MembershipFactory(project=project, role=Membership.Role.ADMIN)
+    client.force_login(admin_user)
+    own = Membership.objects.get(user=admin_user, project=project)
+    response = client.post(reverse("resources:member_remove", args=[project.slug, own.pk]))
+    assert response["Location"] == reverse("home")
+
+
+def test_admin_who_demotes_themselves_lands_on_the_accounts_page(client, admin_user, project):
+    MembershipFactory(project=project, role=Membership.Role.ADMIN)
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("resources:members", args=[project.slug]),
+        {"email": admin_user.email, "role": "member"},
+    )
+    assert response["Location"] == reverse("accounts:list", args=[project.slug])
