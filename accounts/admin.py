@@ -3,10 +3,11 @@ from django.core.exceptions import PermissionDenied
 
 from accounts.models import Account
 from accounts.services import account_revalidate, account_validation_enqueue
+from sessions_audit.admin import AuditedAdmin
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(AuditedAdmin):
     list_display = [
         "name",
         "resource",
@@ -30,6 +31,12 @@ class AccountAdmin(admin.ModelAdmin):
     list_select_related = ["resource__project"]
     autocomplete_fields = ["resource"]
     actions = ["validate_again"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An account never moves to another resource (perhaps another project): its sessions
+        # and its validation belong to the one it was made under, as in the app.
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "resource"] if obj is not None else fields
 
     @admin.action(description="Validate again", permissions=["change"])
     def validate_again(self, request, queryset):

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from pamsite.durations import format_duration
-from pamsite.validators import validate_role_arn, validate_session_duration
+from pamsite.validators import validate_display_name, validate_role_arn, validate_session_duration
 from resources.models import Validated
 
 
@@ -13,7 +13,7 @@ class Account(Validated):
     resource = models.ForeignKey(
         "resources.Resource", on_delete=models.CASCADE, related_name="accounts"
     )
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[validate_display_name])
     description = models.CharField(max_length=500, blank=True)
     target_role_arn = models.CharField(
         "Target Role ARN", max_length=2048, validators=[validate_role_arn]

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from accounts.models import Account
 from resources.models import Membership, Project, Resource
 from resources.services import resource_revalidate, resource_validation_enqueue
+from sessions_audit.admin import AuditedAdmin
 
 
 class MembershipInline(admin.TabularInline):
@@ -13,7 +14,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(AuditedAdmin):
     list_display = ["name", "slug", "id", "created_at"]
     search_fields = ["name", "slug", "id"]
     readonly_fields = ["id", "created_at"]
@@ -22,7 +23,7 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdmin):
     list_display = ["user", "project", "role", "created_at"]
     list_filter = ["role", "project"]
     search_fields = ["user__email", "user__username", "project__name"]
@@ -38,7 +39,7 @@ class AccountInline(admin.TabularInline):
 
 
 @admin.register(Resource)
-class ResourceAdmin(admin.ModelAdmin):
+class ResourceAdmin(AuditedAdmin):
     list_display = [
         "name",
         "project",

@@ -4,14 +4,14 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from pamsite.validators import validate_role_arn
+from pamsite.validators import validate_display_name, validate_role_arn
 
 
 class Project(models.Model):
     """A tenant. Its UUID is the External ID written into every trust policy."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[validate_display_name])
     slug = models.SlugField(max_length=60, unique=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -92,7 +92,7 @@ class Resource(Validated):
     """One AWS account connection: the bridge role our platform assumes with the External ID."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="resources")
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[validate_display_name])
     description = models.CharField(max_length=500, blank=True)
     resource_role_arn = models.CharField(
         "Resource Role ARN", max_length=2048, validators=[validate_role_arn]
