@@ -1,3 +1,4 @@
+// The page's few helpers: copy buttons, the project switcher, and HTMX error notices.
 // Copy buttons: <button class="copy" data-copy-target="ID" hidden> copies the text of #ID.
 // Buttons stay hidden without JavaScript (the text can be selected by hand), and no inline
 // script or handler is used, so a CSP without 'unsafe-inline' holds.
@@ -61,6 +62,27 @@
     var select = event.target.closest("select[data-autosubmit]");
     if (select && select.form) select.form.requestSubmit();
   });
+
+  // htmx does not swap in error responses; without this a refused or failed request (your
+  // role changed, the session ended, the server is down) would look like nothing happened.
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    showError(
+      status === 403 ? "You are not allowed to do that any more. Reload the page." :
+      status === 404 ? "That is no longer there. Reload the page." :
+      "The server could not do that (HTTP " + status + "). Try again, or reload the page."
+    );
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showError("The server could not be reached. Check your connection and try again.");
+  });
+
+  function showError(text) {
+    var box = document.getElementById("htmx-error");
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = false;
+  }
 
   document.addEventListener("DOMContentLoaded", function () { setUp(document); });
   document.addEventListener("htmx:load", function (event) { setUp(event.target); });
