@@ -1,4 +1,5 @@
 import os
+import socket
 
 import pytest
 
@@ -24,6 +25,20 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """moto as a real HTTP server on a free loopback port, as `manage.py sandbox` runs it."""
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
 
 
 def service_unavailable(what: str) -> None:

@@ -1,25 +1,11 @@
-import socket
 
 import httpx
 import pytest
-from moto.server import ThreadedMotoServer
 
 import pamsite.urls  # noqa: F401 - imported now, with PAM_SANDBOX off, as in production
 from tests.aws.fixtures import reset_aws_state
 
 MOTO_ACCOUNT = "123456789012"
-
-
-@pytest.fixture(scope="session")
-def moto_server():
-    """moto as a real HTTP server on this machine, as `manage.py sandbox` runs it."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
 
 
 @pytest.fixture
