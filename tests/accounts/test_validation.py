@@ -1,7 +1,6 @@
 """account_validate: the chain to the target role, with the account's duration."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.stub import Stubber
@@ -13,16 +12,18 @@ from accounts.tasks import account_validate_task
 from pamsite.aws import clients
 from pamsite.aws import validation as aws_validation
 from pamsite.aws.errors import AwsError
-from tests.aws.fixtures import aws, build_moto_world, reset_aws_state  # noqa: F401
+from tests.aws.fixtures import (  # noqa: F401
+    CHAINING,
+    assume_role_response,
+    aws,
+    build_moto_world,
+    reset_aws_state,
+)
 from tests.factories import AccountFactory, ProjectFactory, ResourceFactory
 
 pytestmark = pytest.mark.django_db
 
 TARGET = "arn:aws:iam::123456789012:role/ReadOnly"
-CHAINING = (
-    "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role "
-    "chaining."
-)
 
 
 @pytest.fixture
@@ -59,22 +60,6 @@ class _FakeCredentials:
     access_key_id = "ASIAEXAMPLEEXAMPLE01"
     secret_access_key = "stubbed"
     session_token = "stubbed"
-
-
-def assume_role_response(role_arn: str, session_name: str, seconds: int = 3600) -> dict:
-    name = role_arn.rsplit("/", 1)[1]
-    return {
-        "Credentials": {
-            "AccessKeyId": "ASIAEXAMPLEEXAMPLE01",
-            "SecretAccessKey": "stubbed-secret-access-key-0000000000000",
-            "SessionToken": "stubbed-session-token-0000000000000000000",
-            "Expiration": datetime.now(UTC) + timedelta(seconds=seconds),
-        },
-        "AssumedRoleUser": {
-            "AssumedRoleId": f"AROAEXAMPLEEXAMPLE01:{session_name}",
-            "Arn": f"arn:aws:sts::123456789012:assumed-role/{name}/{session_name}",
-        },
-    }
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ Import the fixtures into a test module: ``from tests.aws.fixtures import aws, mo
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -18,6 +19,29 @@ from pamsite.aws.policies import (
     resource_role_trust_policy,
     target_role_trust_policy,
 )
+
+CHAINING = (
+    "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role "
+    "chaining."
+)
+
+
+# botocore Stubber responses, shaped like STS's.
+def assume_role_response(role_arn: str, session_name: str, seconds: int = 3600) -> dict:
+    name = role_arn.rsplit("/", 1)[1]
+    return {
+        "Credentials": {
+            "AccessKeyId": "ASIAEXAMPLEEXAMPLE01",
+            "SecretAccessKey": "stubbed-secret-access-key-0000000000000",
+            "SessionToken": "stubbed-session-token-0000000000000000000",
+            "Expiration": datetime.now(UTC) + timedelta(seconds=seconds),
+        },
+        "AssumedRoleUser": {
+            "AssumedRoleId": f"AROAEXAMPLEEXAMPLE01:{session_name}",
+            "Arn": f"arn:aws:sts::123456789012:assumed-role/{name}/{session_name}",
+        },
+    }
+
 
 MOTO_ACCOUNT = "123456789012"
 REGION = "us-east-1"

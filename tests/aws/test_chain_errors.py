@@ -1,44 +1,22 @@
 """AWS faults moto cannot produce, stubbed with AWS's real codes and messages."""
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from botocore.stub import Stubber
 
 from pamsite.aws import clients
 from pamsite.aws.chain import BridgeCache, assume_bridge, chain
 from pamsite.aws.errors import HOP_BRIDGE, HOP_TARGET, AwsError
-from tests.aws.fixtures import reset_aws_state
+from tests.aws.fixtures import CHAINING, assume_role_response, reset_aws_state
 
 BRIDGE = "arn:aws:iam::123456789012:role/PamBridge"
 TARGET = "arn:aws:iam::123456789012:role/ReadOnly"
 EXTERNAL_ID = "5b0e1c8e-3f0a-4a57-9a0e-0c6f1f7b9d21"
 PLATFORM_USER = "arn:aws:iam::111111111111:user/pam-platform"
-CHAINING = (
-    "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role "
-    "chaining."
-)
 MAX_SESSION = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
 
 
 def _denied(caller: str, role: str) -> str:
     return f"User: {caller} is not authorized to perform: sts:AssumeRole on resource: {role}"
-
-
-def assume_role_response(role_arn: str, session_name: str, seconds: int = 3600) -> dict:
-    name = role_arn.rsplit("/", 1)[1]
-    return {
-        "Credentials": {
-            "AccessKeyId": "ASIAEXAMPLEEXAMPLE01",
-            "SecretAccessKey": "stubbed-secret-access-key-0000000000000",
-            "SessionToken": "stubbed-session-token-0000000000000000000",
-            "Expiration": datetime.now(UTC) + timedelta(seconds=seconds),
-        },
-        "AssumedRoleUser": {
-            "AssumedRoleId": f"AROAEXAMPLEEXAMPLE01:{session_name}",
-            "Arn": f"arn:aws:sts::123456789012:assumed-role/{name}/{session_name}",
-        },
-    }
 
 
 class _FakeCredentials:
