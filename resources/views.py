@@ -119,59 +119,43 @@ def resource_status(request, slug, pk):
     return redirect("resources:edit", slug=project.slug, pk=resource.pk)
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def resource_create_view(request, slug):
-    project, membership = _admin_project(request, slug)
-    form = ResourceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            resource = services.resource_create(
-                actor=request.user, project=project, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"Resource {resource.name} added. Validating it now.")
-            return redirect_page(request, "resources:edit", slug=project.slug, pk=resource.pk)
-    context = project_page(
-        request,
-        project=project,
-        membership=membership,
-        tab="resources",
-        form=form,
-        resource=None,
-        policies=policy_documents(
-            project=project, resource_role_arn=form["resource_role_arn"].value()
-        ),
-    )
-    return render_page(request, "resources/resource_form.html", context, fragment="form")
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def resource_edit(request, slug, pk):
-    """Admins edit; members and auditors see the resource and its status read-only."""
-    project, membership = project_for_member(user=request.user, slug=slug)
-    resource = get_object_or_404(Resource, project=project, pk=pk)
-    if request.method == "POST" and not membership.can_manage:
-        raise PermissionDenied("Only a project admin can do this.")
-    initial = {
-        "name": resource.name,
-        "description": resource.description,
-        "resource_role_arn": resource.resource_role_arn,
-    }
+def _resource_form_page(request, slug, pk=None):
+    """Add (admins) or edit a resource; members and auditors see it and its status read-only."""
+    if pk is None:
+        project, membership = _admin_project(request, slug)
+        resource = None
+    else:
+        project, membership = project_for_member(user=request.user, slug=slug)
+        resource = get_object_or_404(Resource, project=project, pk=pk)
+        if request.method == "POST" and not membership.can_manage:
+            raise PermissionDenied("Only a project admin can do this.")
+    initial = {}
+    if resource is not None:
+        initial = {
+            "name": resource.name,
+            "description": resource.description,
+            "resource_role_arn": resource.resource_role_arn,
+        }
     form = ResourceForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            resource = services.resource_update(
-                actor=request.user, resource=resource, **form.cleaned_data
-            )
+            if resource is None:
+                resource = services.resource_create(
+                    actor=request.user, project=project, **form.cleaned_data
+                )
+                message = f"Resource {resource.name} added. Validating it now."
+            else:
+                resource = services.resource_update(
+                    actor=request.user, resource=resource, **form.cleaned_data
+                )
+                message = f"Resource {resource.name} saved."
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, f"Resource {resource.name} saved.")
+            messages.success(request, message)
             return redirect_page(request, "resources:edit", slug=project.slug, pk=resource.pk)
+    # The policies follow the saved ARN; on a new resource, the ARN being typed.
+    role_arn = form["resource_role_arn"].value() if resource is None else resource.resource_role_arn
     context = project_page(
         request,
         project=project,
@@ -179,11 +163,21 @@ def resource_edit(request, slug, pk):
         tab="resources",
         form=form,
         resource=resource,
-        policies=policy_documents(
-            project=project, resource=resource, resource_role_arn=resource.resource_role_arn
-        ),
+        policies=policy_documents(project=project, resource=resource, resource_role_arn=role_arn),
     )
     return render_page(request, "resources/resource_form.html", context, fragment="form")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def resource_create_view(request, slug):
+    return _resource_form_page(request, slug)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def resource_edit(request, slug, pk):
+    return _resource_form_page(request, slug, pk)
 
 
 @require_POST
