@@ -3,13 +3,11 @@
 import uuid
 
 import pytest
-from botocore.stub import Stubber
 from moto.core import enable_iam_authentication
 
 from accounts.models import Account
 from accounts.services import account_create, account_revalidate, account_update, account_validate
 from accounts.tasks import account_validate_task
-from pamsite.aws import clients
 from pamsite.aws import validation as aws_validation
 from pamsite.aws.errors import AwsError
 from tests.aws.fixtures import (  # noqa: F401
@@ -18,6 +16,7 @@ from tests.aws.fixtures import (  # noqa: F401
     aws,
     build_moto_world,
     reset_aws_state,
+    sts_stubbers,
 )
 from tests.factories import AccountFactory, ProjectFactory, ResourceFactory
 
@@ -56,25 +55,13 @@ def test_target_role_not_trusting_the_resource_role_is_invalid(world_account):
     assert "DoesNotExist" in account.validation_hint
 
 
-class _FakeCredentials:
-    access_key_id = "ASIAEXAMPLEEXAMPLE01"
-    secret_access_key = "stubbed"
-    session_token = "stubbed"
-
-
 @pytest.fixture
 def stubs(monkeypatch):
     """Hop 1 answered by a Stubber on the platform client; hop 2 by another."""
-    reset_aws_state()
-    platform = Stubber(clients.platform_sts_client("us-east-1"))
-    target_client = clients.sts_client_for(_FakeCredentials(), "us-east-1")
-    target = Stubber(target_client)
-    monkeypatch.setattr(clients, "sts_client_for", lambda credentials, region: target_client)
-    bridge = "arn:aws:iam::123456789012:role/PamBridge"
-    platform.add_response("assume_role", assume_role_response(bridge, "pam-platform"))
-    with platform, target:
+    with sts_stubbers(monkeypatch) as (platform, target):
+        bridge = "arn:aws:iam::123456789012:role/PamBridge"
+        platform.add_response("assume_role", assume_role_response(bridge, "pam-platform"))
         yield target
-    reset_aws_state()
 
 
 def test_role_chaining_limit_is_recorded_with_its_code_and_hint(stubs):

@@ -3,12 +3,14 @@
 Import the fixtures into a test module: ``from tests.aws.fixtures import aws, moto_world``.
 """
 
+import contextlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 from moto import mock_aws
 
 from pamsite.aws import clients
@@ -41,6 +43,28 @@ def assume_role_response(role_arn: str, session_name: str, seconds: int = 3600) 
             "Arn": f"arn:aws:sts::123456789012:assumed-role/{name}/{session_name}",
         },
     }
+
+
+class _StubCredentials:
+    access_key_id = "ASIAEXAMPLEEXAMPLE01"
+    secret_access_key = "stubbed"
+    session_token = "stubbed"
+
+
+@contextlib.contextmanager
+def sts_stubbers(monkeypatch):
+    """(platform, target): a Stubber on the platform's STS client (hop 1) and one on the
+    client every hop 2 is made with. AWS state is reset before and after."""
+    reset_aws_state()
+    platform = Stubber(clients.platform_sts_client("us-east-1"))
+    target_client = clients.sts_client_for(_StubCredentials(), "us-east-1")
+    target = Stubber(target_client)
+    monkeypatch.setattr(clients, "sts_client_for", lambda credentials, region: target_client)
+    try:
+        with platform, target:
+            yield platform, target
+    finally:
+        reset_aws_state()
 
 
 MOTO_ACCOUNT = "123456789012"

@@ -1,12 +1,10 @@
 """AWS faults moto cannot produce, stubbed with AWS's real codes and messages."""
 
 import pytest
-from botocore.stub import Stubber
 
-from pamsite.aws import clients
 from pamsite.aws.chain import BridgeCache, assume_bridge, chain
 from pamsite.aws.errors import HOP_BRIDGE, HOP_TARGET, AwsError
-from tests.aws.fixtures import CHAINING, assume_role_response, reset_aws_state
+from tests.aws.fixtures import CHAINING, assume_role_response, sts_stubbers
 
 BRIDGE = "arn:aws:iam::123456789012:role/PamBridge"
 TARGET = "arn:aws:iam::123456789012:role/ReadOnly"
@@ -19,23 +17,11 @@ def _denied(caller: str, role: str) -> str:
     return f"User: {caller} is not authorized to perform: sts:AssumeRole on resource: {role}"
 
 
-class _FakeCredentials:
-    access_key_id = "ASIAEXAMPLEEXAMPLE01"
-    secret_access_key = "stubbed"
-    session_token = "stubbed"
-
-
 @pytest.fixture
 def stubs(monkeypatch):
     """A Stubber on the platform client (hop 1) and one on every hop-2 client."""
-    reset_aws_state()
-    platform = Stubber(clients.platform_sts_client("us-east-1"))
-    target_client = clients.sts_client_for(_FakeCredentials(), "us-east-1")
-    target = Stubber(target_client)
-    monkeypatch.setattr(clients, "sts_client_for", lambda credentials, region: target_client)
-    with platform, target:
-        yield platform, target
-    reset_aws_state()
+    with sts_stubbers(monkeypatch) as pair:
+        yield pair
 
 
 def _chain(**overrides):
