@@ -1,13 +1,47 @@
+"""Django admin for accounts, and their inline on the Resource page. Every add, change and
+delete goes through accounts.services (their audit events say via: admin)."""
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
+from accounts import services
 from accounts.models import Account
-from accounts.services import account_revalidate, account_validation_enqueue
-from sessions_audit.admin import AuditedAdmin
+from pamsite.admin_helpers import ServiceAdmin, adopt
+from resources.admin import ResourceAdmin
+from sessions_audit.services import VIA_ADMIN
+
+
+def _values(account: Account) -> dict:
+    return {
+        "name": account.name,
+        "description": account.description,
+        "target_role_arn": account.target_role_arn,
+        "session_duration": account.session_duration,
+        "via": VIA_ADMIN,
+    }
+
+
+class AccountInline(admin.TabularInline):
+    model = Account
+    extra = 0
+    fields = ["name", "target_role_arn", "session_duration", "validation_status"]
+    readonly_fields = ["validation_status"]
+
+    @classmethod
+    def save_through_services(cls, *, request, parent, formset) -> None:
+        for account in formset.deleted_objects:
+            services.account_delete(actor=request.user, account=account, via=VIA_ADMIN)
+        for account, _ in formset.changed_objects:
+            services.account_update(actor=request.user, account=account, **_values(account))
+        for account in formset.new_objects:
+            services.account_create(actor=request.user, resource=parent, **_values(account))
+
+
+ResourceAdmin.inlines = [*ResourceAdmin.inlines, AccountInline]
 
 
 @admin.register(Account)
-class AccountAdmin(AuditedAdmin):
+class AccountAdmin(ServiceAdmin):
     list_display = [
         "name",
         "resource",
@@ -43,7 +77,7 @@ class AccountAdmin(AuditedAdmin):
         queued = 0
         for account in queryset.select_related("resource__project"):
             try:
-                account_revalidate(actor=request.user, account=account)
+                services.account_revalidate(actor=request.user, account=account, via=VIA_ADMIN)
                 queued += 1
             except PermissionDenied as exc:
                 self.message_user(request, f"{account}: {exc}", messages.ERROR)
@@ -55,13 +89,14 @@ class AccountAdmin(AuditedAdmin):
         return obj.session_duration_display
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        checked = {"resource", "target_role_arn", "session_duration"}
-        revalidate = not change or bool(checked & set(form.changed_data))
-        if revalidate:
-            obj.validation_status = Account.ValidationStatus.PENDING
-            obj.validation_code = obj.validation_hint = ""
-        super().save_model(request, obj, form, change)
-        if revalidate:
-            account_validation_enqueue(account_id=obj.pk)
+        if change:
+            services.account_update(actor=request.user, account=obj, **_values(obj))
+            obj.refresh_from_db()
+        else:
+            created = services.account_create(
+                actor=request.user, resource=obj.resource, **_values(obj)
+            )
+            adopt(obj, created)
+
+    def delete_model(self, request, obj):
+        services.account_delete(actor=request.user, account=obj, via=VIA_ADMIN)

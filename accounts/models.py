@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from pamsite.durations import format_duration
+from pamsite.durations import MAX_SECONDS, MIN_SECONDS, format_duration
 from pamsite.validators import validate_display_name, validate_role_arn, validate_session_duration
 from resources.models import Validated
 
@@ -32,7 +32,9 @@ class Account(Validated):
         constraints = [
             models.UniqueConstraint(fields=["resource", "name"], name="account_name_per_resource"),
             models.CheckConstraint(
-                condition=models.Q(session_duration__gte=900, session_duration__lte=3600),
+                condition=models.Q(
+                    session_duration__gte=MIN_SECONDS, session_duration__lte=MAX_SECONDS
+                ),
                 name="account_session_duration_15m_to_1h",
             ),
         ]

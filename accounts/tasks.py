@@ -3,14 +3,14 @@
 from celery import shared_task
 
 from accounts.models import Account
-from accounts.services import account_validate
-from resources.services import validations_resume
-from resources.tasks import VALIDATION_RETRY, final_attempt
+from resources.validation import VALIDATION_RETRY, final_attempt
 
 
 @shared_task(bind=True, **VALIDATION_RETRY)
 def account_validate_task(self, account_id: int) -> str | None:
     """Validate one Account's chain; the last retry records the failure instead of raising."""
+    from accounts.validation import account_validate
+
     account = account_validate(account_id=account_id, final_attempt=final_attempt(self))
     return account.validation_status if account else None
 
@@ -18,4 +18,6 @@ def account_validate_task(self, account_id: int) -> str | None:
 @shared_task
 def accounts_validation_resume_task() -> int:
     """Beat: queue again the Account validations that never ran (broker was down)."""
-    return validations_resume(model=Account, task=account_validate_task)
+    from resources.validation import resume
+
+    return resume(model=Account, task=account_validate_task)

@@ -8,5 +8,7 @@ urlpatterns: list = [
     path("projects/<slug:slug>/accounts/", views.account_list, name="list"),
     path("projects/<slug:slug>/accounts/new/", views.account_create_view, name="create"),
     path("projects/<slug:slug>/accounts/<int:pk>/edit/", views.account_edit, name="edit"),
-    path("projects/<slug:slug>/accounts/<int:pk>/access/", views.account_access, name="access"),
+    path(
+        "projects/<slug:slug>/accounts/<int:pk>/access/", views.account_access_view, name="access"
+    ),
 ]

@@ -1,23 +1,26 @@
-"""Views of the accounts app."""
+"""Views of the accounts app: the list, the add/edit form, and Access."""
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import services as account_services
+from accounts import services
+from accounts.access import RATE_LIMITED, AccessError, account_access
 from accounts.forms import AccountForm
 from accounts.models import Account
-from accounts.selectors import account_for_member
-from pamsite.views import apply_service_errors, project_page, redirect_page, render_page
+from accounts.selectors import account_for_member, accounts_for_project
+from pamsite.aws.errors import Fault
+from pamsite.pages import apply_service_errors, redirect_page, render_page
 from resources.models import Resource
-from resources.selectors import project_for_member
+from resources.pages import project_page
+from resources.permissions import Capability, NotAMember, project_for_view, view_gate
 
 
 class AccountInProjectForm(AccountForm):
@@ -35,22 +38,18 @@ class AccountInProjectForm(AccountForm):
 @login_required
 def account_list(request, slug):
     """Every account of the project; members and admins get an Access button per account."""
-    project, membership = project_for_member(user=request.user, slug=slug)
-    accounts = (
-        Account.objects.filter(resource__project=project)
-        .select_related("resource")
-        .order_by("resource__name", "name")
-    )
+    project, membership = project_for_view(user=request.user, slug=slug)
     context = project_page(
-        request, project=project, membership=membership, tab="accounts", accounts=accounts
-    )
+        request, project=project, membership=membership, tab="accounts",
+        accounts=accounts_for_project(project=project),
+    )  # fmt: skip
     return render_page(request, "accounts/account_list.html", context)
 
 
 def _account_form_page(request, slug, pk=None):
-    project, membership = project_for_member(user=request.user, slug=slug)
-    if not membership.can_manage:
-        raise PermissionDenied("Only a project admin can do this.")
+    project, membership = project_for_view(
+        user=request.user, slug=slug, capability=Capability.MANAGE_PROJECT
+    )
     account = None
     initial = {}
     if pk is not None:
@@ -75,14 +74,10 @@ def _account_form_page(request, slug, pk=None):
         resource = data.pop("resource")
         try:
             if account is None:
-                account = account_services.account_create(
-                    actor=request.user, resource=resource, **data
-                )
+                account = services.account_create(actor=request.user, resource=resource, **data)
                 messages.success(request, f"Account {account.name} added.")
             else:
-                account = account_services.account_update(
-                    actor=request.user, account=account, **data
-                )
+                account = services.account_update(actor=request.user, account=account, **data)
                 messages.success(request, f"Account {account.name} saved.")
         except ValidationError as exc:
             apply_service_errors(form, exc)
@@ -112,32 +107,47 @@ def account_edit(request, slug, pk):
     return _account_form_page(request, slug, pk)
 
 
+def failure_status(error) -> int:
+    """The HTTP status of a failed Access page: 429 for our rate limit, 503 when AWS
+    throttled, 504 when it did not answer in time, 502 (a bad gateway) for everything else."""
+    if isinstance(error, AccessError):
+        return 429 if error.code == RATE_LIMITED else 502
+    return {Fault.THROTTLED: 503, Fault.TIMEOUT: 504}.get(error.fault, 502)
+
+
 @require_POST
 @never_cache
-def account_access(request, slug, pk):
+def account_access_view(request, slug, pk):
     """Access: open the AWS console as the account's target role (302 to the login URL).
 
     POST only (CSRF-protected), so no GET, prefetch or crawler ever opens a session. 404 for
-    accounts outside the user's projects, 403 for auditors, and on an AWS fault a page with the
-    code and hint (502, or 503/504 when trying again may help), never a 500. The source IP is
-    REMOTE_ADDR: behind a proxy that is the proxy's address until a trusted-proxy setting for
-    X-Forwarded-For exists.
+    accounts outside the user's projects, 403 for auditors, and on a failure a page with the
+    code and hint (failure_status), never a 500. The source IP is REMOTE_ADDR: behind a proxy
+    that is the proxy's address until a trusted-proxy setting for X-Forwarded-For exists.
     """
     if not request.user.is_authenticated:
         # Back after sign-in to the accounts page: `next` = this URL would come back as a GET,
         # which Access refuses (405), e.g. on every click after the web session ran out.
         return redirect_to_login(reverse("accounts:list", kwargs={"slug": slug}))
-    account, membership = account_for_member(user=request.user, slug=slug, pk=pk)
+    found = account_for_member(user=request.user, slug=slug, pk=pk)
+    account, membership = found if found else (None, None)
+    view_gate(membership)
     project = account.resource.project
-    context = {"project": project, "account": account, "back_url": _accounts_url(project)}
+    context = {
+        "project": project,
+        "account": account,
+        "back_url": reverse("accounts:list", kwargs={"slug": project.slug}),
+    }
     try:
-        result = account_services.account_access(
+        result = account_access(
             user=request.user,
             account=account,
             membership=membership,
             source_ip=request.META.get("REMOTE_ADDR"),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
+    except NotAMember:
+        raise Http404("No such account.") from None
     except PermissionDenied as exc:
         context.update(refused=True, hint=str(exc))
         return render(request, "accounts/access_failed.html", context, status=403)
@@ -152,12 +162,4 @@ def account_access(request, slug, pk):
     context.update(
         code=error.code, hint=error.hint, retryable=error.retryable, session=result.session
     )
-    status = error.status if error.status in (429, 503, 504) else 502
-    return render(request, "accounts/access_failed.html", context, status=status)
-
-
-def _accounts_url(project) -> str:
-    try:
-        return reverse("accounts:list", kwargs={"slug": project.slug})
-    except NoReverseMatch:
-        return reverse("home")
+    return render(request, "accounts/access_failed.html", context, status=failure_status(error))

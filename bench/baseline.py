@@ -5,7 +5,7 @@ makes a fresh boto3 client for each STS call and fetches the sign-in token with
 ``requests.get`` and the credentials in the query string. For role chaining that is a new
 boto3.Session per hop: 3 round trips, every one of them on new objects.
 
-It replaces ``accounts.services._open_console`` for the baseline clicks, so both sides of the
+It replaces ``accounts.access.open_console`` for the baseline clicks, so both sides of the
 ratio are the same Django request, session row and redirect; only the AWS part differs.
 """
 

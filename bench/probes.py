@@ -264,10 +264,10 @@ def probe_access(args):
 
     cache = {"hits": bridge_cache.hits, "misses": bridge_cache.misses}
 
-    import accounts.services
+    import accounts.access
     from bench import baseline
 
-    accounts.services._open_console = baseline.open_console
+    accounts.access.open_console = baseline.open_console
     baseline_clicks = [click(i) for i in range(args.clicks)]
     return {
         "cold": cold,

@@ -6,10 +6,8 @@ from django.urls import include, path
 from pamsite import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("projects/", views.project_switch, name="project_switch"),
-    path("projects/new/", views.project_create_view, name="project_create"),
+    path("", include("resources.project_urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

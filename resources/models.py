@@ -26,11 +26,16 @@ class Project(models.Model):
         return str(self.id)
 
 
+class Role(models.TextChoices):
+    """A person's role in a project; what each may do is resources.permissions'."""
+
+    ADMIN = "admin", "Admin"
+    MEMBER = "member", "Member"
+    AUDITOR = "auditor", "Auditor"
+
+
 class Membership(models.Model):
-    class Role(models.TextChoices):
-        ADMIN = "admin", "Admin"
-        MEMBER = "member", "Member"
-        AUDITOR = "auditor", "Auditor"
+    Role = Role
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -43,25 +48,13 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "project"], name="membership_one_per_project"),
             models.CheckConstraint(
-                condition=models.Q(role__in=["admin", "member", "auditor"]),
+                condition=models.Q(role__in=Role.values),
                 name="membership_role_valid",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.project} ({self.role})"
-
-    @property
-    def can_access(self) -> bool:
-        return self.role in (self.Role.ADMIN, self.Role.MEMBER)
-
-    @property
-    def can_manage(self) -> bool:
-        return self.role == self.Role.ADMIN
-
-    @property
-    def can_audit(self) -> bool:
-        return self.role in (self.Role.ADMIN, self.Role.AUDITOR)
 
 
 class ValidationStatus(models.TextChoices):

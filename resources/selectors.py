@@ -1,19 +1,29 @@
-"""Who may see and do what in a project. Every view that touches a project's data asks here."""
+"""Reads for projects, memberships and resources that need more than one line. They answer
+questions; who may ask them is resources.permissions' business."""
 
 import re
 
 from django.db.models import QuerySet
-from django.http import Http404
+from django.urls import reverse
 
 from resources.models import Membership, Project, Resource
 
 _SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}", re.ASCII)
 
 
-def membership_get(*, user, project: Project) -> Membership | None:
-    if not user.is_authenticated:
+def is_slug(value: str | None) -> bool:
+    return bool(_SLUG.fullmatch(value or ""))
+
+
+def membership_by_slug(*, user, slug: str) -> Membership | None:
+    """The user's membership (with its project) in the project with this slug, or None."""
+    if not (user.is_authenticated and is_slug(slug)):
+        # Not a slug (e.g. a NUL from the switcher's query string, which PostgreSQL refuses
+        # to compare): no such project, without asking the database.
         return None
-    return Membership.objects.filter(user=user, project=project).first()
+    return (
+        Membership.objects.select_related("project").filter(user=user, project__slug=slug).first()
+    )
 
 
 def projects_for_user(*, user) -> QuerySet[Project]:
@@ -22,34 +32,17 @@ def projects_for_user(*, user) -> QuerySet[Project]:
     return Project.objects.filter(memberships__user=user).distinct()
 
 
-def project_for_member(*, user, slug: str) -> tuple[Project, Membership]:
-    """The project and the user's membership, or 404: a non-member learns nothing,
-    not even that the project exists."""
-    membership = (
-        Membership.objects.select_related("project").filter(user=user, project__slug=slug).first()
-        # Not a slug (e.g. a NUL from the switcher's query string, which PostgreSQL refuses
-        # to compare): no such project, without asking the database.
-        if user.is_authenticated and is_slug(slug)
-        else None
-    )
-    if membership is None:
-        raise Http404("No such project.")
-    return membership.project, membership
-
-
-def is_slug(value: str | None) -> bool:
-    return bool(_SLUG.fullmatch(value or ""))
-
-
 def resources_for_project(*, project: Project) -> QuerySet[Resource]:
     return Resource.objects.filter(project=project).order_by("name")
+
+
+def members_of(*, project: Project) -> QuerySet[Membership]:
+    return Membership.objects.filter(project=project).select_related("user").order_by("user__email")
 
 
 def project_landing_url(*, project: Project, membership: Membership) -> str:
     """Where a project opens for this role: members open consoles from Accounts, auditors
     review Sessions, admins manage Resources."""
-    from django.urls import reverse
-
     name = {
         Membership.Role.MEMBER: "accounts:list",
         Membership.Role.AUDITOR: "sessions_audit:list",

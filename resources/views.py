@@ -1,20 +1,79 @@
-"""Project pages: resources (with live validation status) and members."""
+"""Pages of the resources app: projects (home, create, switch), resources with their live
+validation status and IAM documents, and members."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pamsite.aws import identity, policies
 from pamsite.aws.arns import InvalidRoleArn, parse_role_arn
 from pamsite.aws.errors import AwsError
-from pamsite.views import apply_service_errors, project_page, redirect_page, render_page
-from resources import services
-from resources.forms import MembershipForm, ResourceForm
+from pamsite.pages import apply_service_errors, redirect_page, render_page
+from resources import projects, services
+from resources.forms import MembershipForm, ProjectForm, ResourceForm
 from resources.models import Membership, Resource
-from resources.selectors import project_for_member, project_landing_url, resources_for_project
+from resources.pages import project_page
+from resources.permissions import (
+    REFUSALS,
+    Capability,
+    can_create_projects,
+    project_for_view,
+    role_can,
+)
+from resources.selectors import (
+    members_of,
+    project_landing_url,
+    projects_for_user,
+    resources_for_project,
+)
+
+
+@require_GET
+@login_required
+def home(request):
+    """The projects the signed-in user belongs to; someone in exactly one project goes straight
+    to it (platform admins stay here, where projects are created)."""
+    user_projects = list(projects_for_user(user=request.user))
+    if len(user_projects) == 1 and not can_create_projects(request.user):
+        return redirect("resources:project", slug=user_projects[0].slug)
+    return render(request, "home.html", {"projects": user_projects})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def project_create_view(request):
+    """Platform admins (Django staff) create projects; the creator becomes its first admin."""
+    if not can_create_projects(request.user):
+        raise PermissionDenied(REFUSALS[Capability.CREATE_PROJECTS])
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = projects.project_create(
+                name=form.cleaned_data["name"], owner=request.user, slug=form.cleaned_data["slug"]
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            return redirect("resources:list", slug=project.slug)
+    return render(request, "project_form.html", {"form": form})
+
+
+@require_GET
+@login_required
+def project_switch(request):
+    """The project switcher's target: a plain GET form, so it works without JavaScript."""
+    project, membership = project_for_view(user=request.user, slug=request.GET.get("project", ""))
+    return redirect(project_landing_url(project=project, membership=membership))
+
+
+@require_GET
+@login_required
+def project_detail(request, slug):
+    project, membership = project_for_view(user=request.user, slug=slug)
+    return redirect(project_landing_url(project=project, membership=membership))
 
 
 def _platform_account_id() -> str:
@@ -76,24 +135,10 @@ def policy_documents(*, project, resource=None, resource_role_arn: str | None) -
     return documents
 
 
-def _admin_project(request, slug):
-    project, membership = project_for_member(user=request.user, slug=slug)
-    if not membership.can_manage:
-        raise PermissionDenied("Only a project admin can do this.")
-    return project, membership
-
-
-@require_GET
-@login_required
-def project_detail(request, slug):
-    project, membership = project_for_member(user=request.user, slug=slug)
-    return redirect(project_landing_url(project=project, membership=membership))
-
-
 @require_GET
 @login_required
 def resource_list(request, slug):
-    project, membership = project_for_member(user=request.user, slug=slug)
+    project, membership = project_for_view(user=request.user, slug=slug)
     context = project_page(
         request,
         project=project,
@@ -109,7 +154,7 @@ def resource_list(request, slug):
 def resource_status(request, slug, pk):
     """The status badge alone; while pending it carries the polling trigger, after that not,
     so the browser stops asking."""
-    project, membership = project_for_member(user=request.user, slug=slug)
+    project, membership = project_for_view(user=request.user, slug=slug)
     resource = get_object_or_404(Resource, project=project, pk=pk)
     context = project_page(
         request, project=project, membership=membership, tab="resources", resource=resource
@@ -121,14 +166,11 @@ def resource_status(request, slug, pk):
 
 def _resource_form_page(request, slug, pk=None):
     """Add (admins) or edit a resource; members and auditors see it and its status read-only."""
-    if pk is None:
-        project, membership = _admin_project(request, slug)
-        resource = None
-    else:
-        project, membership = project_for_member(user=request.user, slug=slug)
-        resource = get_object_or_404(Resource, project=project, pk=pk)
-        if request.method == "POST" and not membership.can_manage:
-            raise PermissionDenied("Only a project admin can do this.")
+    writing = pk is None or request.method == "POST"
+    project, membership = project_for_view(
+        user=request.user, slug=slug, capability=Capability.MANAGE_PROJECT if writing else None
+    )
+    resource = None if pk is None else get_object_or_404(Resource, project=project, pk=pk)
     initial = {}
     if resource is not None:
         initial = {
@@ -184,7 +226,9 @@ def resource_edit(request, slug, pk):
 @login_required
 def resource_validate(request, slug, pk):
     """Validate again: back to pending, the check runs in the background."""
-    project, membership = _admin_project(request, slug)
+    project, membership = project_for_view(
+        user=request.user, slug=slug, capability=Capability.MANAGE_PROJECT
+    )
     resource = get_object_or_404(Resource, project=project, pk=pk)
     resource = services.resource_revalidate(actor=request.user, resource=resource)
     if request.htmx:
@@ -201,18 +245,22 @@ def resource_validate(request, slug, pk):
 @login_required
 def member_list(request, slug):
     """Admins add people by email and set their role."""
-    project, membership = _admin_project(request, slug)
+    project, membership = project_for_view(
+        user=request.user, slug=slug, capability=Capability.MANAGE_PROJECT
+    )
     form = MembershipForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            member = services.membership_set(
+            member = projects.membership_set(
                 actor=request.user, project=project, **form.cleaned_data
             )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
             messages.success(request, f"{member.user.email} is now {member.get_role_display()}.")
-            if member.user_id == request.user.pk and not member.can_manage:
+            if member.user_id == request.user.pk and not role_can(
+                member.role, Capability.MANAGE_PROJECT
+            ):
                 # Demoted themselves: the members page is admins only now.
                 return redirect(project_landing_url(project=project, membership=member))
             return redirect("resources:members", slug=project.slug)
@@ -222,9 +270,7 @@ def member_list(request, slug):
         membership=membership,
         tab="members",
         form=form,
-        members=Membership.objects.filter(project=project)
-        .select_related("user")
-        .order_by("user__email"),
+        members=members_of(project=project),
         roles=Membership.Role.choices,
     )
     return render_page(request, "resources/member_list.html", context)
@@ -233,10 +279,12 @@ def member_list(request, slug):
 @require_POST
 @login_required
 def member_remove(request, slug, pk):
-    project, _ = _admin_project(request, slug)
+    project, _ = project_for_view(
+        user=request.user, slug=slug, capability=Capability.MANAGE_PROJECT
+    )
     member = get_object_or_404(Membership.objects.select_related("user"), project=project, pk=pk)
     try:
-        services.membership_remove(actor=request.user, membership=member)
+        projects.membership_remove(actor=request.user, membership=member)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -14,7 +14,8 @@ from accounts.services import account_create
 from pamsite.aws import policies, sandbox
 from pamsite.aws.identity import platform_account_id
 from resources.models import Membership, Project, Resource
-from resources.services import membership_set, project_create, resource_create
+from resources.projects import membership_set, project_create
+from resources.services import resource_create
 
 PROJECT_SLUG = "sandbox-demo"
 PROJECT_NAME = "Sandbox demo"
@@ -87,9 +88,10 @@ def sandbox_guard(*, endpoint_url: str) -> None:
         )
 
 
-def _user_put(*, username: str, email: str, password: str):
+def _user_put(*, username: str, email: str, password: str, staff: bool = False):
     user, _ = get_user_model().objects.get_or_create(username=username, defaults={"email": email})
     user.email = email
+    user.is_staff = user.is_superuser = staff
     user.set_password(password)
     user.save()
     return user
@@ -136,16 +138,22 @@ def sandbox_seed(*, endpoint_url: str, passwords: dict[str, str] | None = None) 
     passwords = passwords or {}
     logins = []
     users = {}
-    for role in ("admin", "member"):
+    # "staff" is the platform admin (Django staff and superuser): it creates the project and
+    # signs in to Django admin; it is not a member of the project.
+    for role in ("admin", "member", "staff"):
         password = passwords.get(role) or secrets.token_urlsafe(9)
         email = f"{role}@sandbox.example"
-        users[role] = _user_put(username=role, email=email, password=password)
+        users[role] = _user_put(
+            username=role, email=email, password=password, staff=role == "staff"
+        )
         logins.append(Login(role=role, username=role, email=email, password=password))
 
     admin, member = users["admin"], users["member"]
     project = Project.objects.filter(slug=PROJECT_SLUG).first()
     if project is None:
-        project = project_create(name=PROJECT_NAME, owner=admin, slug=PROJECT_SLUG)
+        project = project_create(
+            name=PROJECT_NAME, owner=admin, actor=users["staff"], slug=PROJECT_SLUG
+        )
     if not Membership.objects.filter(project=project, user=member).exists():
         membership_set(
             actor=admin, project=project, email=member.email, role=Membership.Role.MEMBER

@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from pamsite.aws.chain import Credentials
-from pamsite.aws.errors import AwsError
+from pamsite.aws.errors import AwsError, Fault
 from pamsite.aws.sandbox import caller_identity
 from sessions_audit.models import AccessSession
 
@@ -65,7 +65,8 @@ def get_signin_token(request):
     try:
         identity = caller_identity(credentials, region=settings.AWS_REGION)
     except AwsError as exc:
-        return _refuse(f"The credentials were refused: {exc.code}.", status=exc.status)
+        status = 403 if exc.fault == Fault.REFUSED else 502
+        return _refuse(f"The credentials were refused: {exc.code}.", status=status)
     if not identity.is_role_session:
         return _refuse("Only temporary role credentials can sign in to the console.")
     token = secrets.token_urlsafe(32)

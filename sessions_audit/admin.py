@@ -1,56 +1,6 @@
 from django.contrib import admin
 
 from sessions_audit.models import AccessSession, AuditEvent
-from sessions_audit.services import audit_event_record
-
-
-def _project_of(obj):
-    """The project an admin-edited object belongs to (a Project is its own)."""
-    if obj._meta.label == "resources.Project":
-        return obj
-    if hasattr(obj, "project_id"):
-        return obj.project
-    resource = getattr(obj, "resource", None)
-    return resource.project if resource is not None else None
-
-
-def _audit(request, obj, verb: str, detail: dict | None = None) -> None:
-    audit_event_record(
-        actor=request.user,
-        action=f"admin.{obj._meta.model_name}.{verb}",
-        project=_project_of(obj),
-        target=str(obj),
-        detail=detail or {},
-    )
-
-
-class AuditedAdmin(admin.ModelAdmin):
-    """Changes made in Django admin write an AuditEvent in the admin's transaction, as the
-    app's own services do: staff edits are on the audit trail too."""
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        _audit(request, obj, "change" if change else "add", {"fields": list(form.changed_data)})
-
-    def delete_model(self, request, obj):
-        # Recorded before the delete, while the project still exists (the event's project
-        # link is then set to NULL if the project itself goes; the target keeps its name).
-        _audit(request, obj, "delete")
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            _audit(request, obj, "delete")
-        super().delete_queryset(request, queryset)
-
-    def save_formset(self, request, form, formset, change):
-        super().save_formset(request, form, formset, change)
-        for obj in formset.new_objects:
-            _audit(request, obj, "add")
-        for obj, fields in formset.changed_objects:
-            _audit(request, obj, "change", {"fields": list(fields)})
-        for obj in formset.deleted_objects:
-            _audit(request, obj, "delete")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

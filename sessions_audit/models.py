@@ -7,6 +7,32 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 
+class SessionStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    EXPIRED = "expired", "Expired"
+    FAILED = "failed", "Failed"
+    REVOKED = "revoked", "Revoked"
+
+
+class AuditAction(models.TextChoices):
+    """Every kind of audit event, in one place. `detail` carries what changed: new values,
+    and the old ones under "old" where something was changed rather than created."""
+
+    PROJECT_CREATE = "project.create", "Project created"
+    PROJECT_UPDATE = "project.update", "Project changed"
+    PROJECT_DELETE = "project.delete", "Project deleted"
+    MEMBERSHIP_SET = "membership.set", "Member added or role changed"
+    MEMBERSHIP_REMOVE = "membership.remove", "Member removed"
+    RESOURCE_CREATE = "resource.create", "Resource added"
+    RESOURCE_UPDATE = "resource.update", "Resource changed"
+    RESOURCE_REVALIDATE = "resource.revalidate", "Resource validated again"
+    RESOURCE_DELETE = "resource.delete", "Resource deleted"
+    ACCOUNT_CREATE = "account.create", "Account added"
+    ACCOUNT_UPDATE = "account.update", "Account changed"
+    ACCOUNT_REVALIDATE = "account.revalidate", "Account validated again"
+    ACCOUNT_DELETE = "account.delete", "Account deleted"
+
+
 class AccessSessionQuerySet(models.QuerySet):
     def with_effective_status(self):
         """Annotate `effective_status`: an active row past expires_at reads as expired,
@@ -42,11 +68,7 @@ class AccessSession(models.Model):
     record readable after users, accounts or resources are renamed or removed.
     """
 
-    class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        EXPIRED = "expired", "Expired"
-        FAILED = "failed", "Failed"
-        REVOKED = "revoked", "Revoked"
+    Status = SessionStatus
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # user, project and account: no single-column index, the composite indexes below lead with
@@ -102,19 +124,21 @@ class AccessSession(models.Model):
             models.Index(fields=["account", "-created_at"], name="session_account_time"),
             # The expiry sweep: only active rows are in it, and a row leaves it when it expires.
             models.Index(
-                fields=["expires_at"], condition=Q(status="active"), name="session_active_expiry"
+                fields=["expires_at"],
+                condition=Q(status=SessionStatus.ACTIVE),
+                name="session_active_expiry",
             ),
             # (PostgreSQL only, migration 0002: project + UPPER(user_email) text_pattern_ops for
             # the audit list's "email starts with" filter.)
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["active", "expired", "failed", "revoked"]),
+                condition=Q(status__in=SessionStatus.values),
                 name="session_status_valid",
             ),
             # An active session always knows when it ends.
             models.CheckConstraint(
-                condition=~Q(status="active") | Q(expires_at__isnull=False),
+                condition=~Q(status=SessionStatus.ACTIVE) | Q(expires_at__isnull=False),
                 name="session_active_has_expiry",
             ),
         ]
@@ -149,7 +173,9 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_email = models.CharField(max_length=254, blank=True)
-    action = models.CharField(max_length=60)
+    Action = AuditAction
+
+    action = models.CharField(max_length=60, choices=AuditAction.choices)
     target = models.CharField(max_length=300, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

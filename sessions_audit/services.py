@@ -4,21 +4,43 @@ from typing import Any
 from django.db import transaction
 from django.db.models.functions import Now
 
-from sessions_audit.models import AccessSession, AuditEvent
+from sessions_audit.models import AccessSession, AuditAction, AuditEvent
+
+VIA_APP = "app"
+VIA_ADMIN = "admin"
+VIA = (VIA_APP, VIA_ADMIN)
 
 
 def audit_event_record(
-    *, actor, action: str, project=None, target: str = "", detail: dict[str, Any] | None = None
-) -> AuditEvent:
-    """Write one audit row. Call inside the transaction of the change it describes."""
+    *, actor, action: AuditAction, project=None, target: str = "",
+    detail: dict[str, Any] | None = None, old: dict[str, Any] | None = None, via: str = VIA_APP,
+) -> AuditEvent:  # fmt: skip
+    """Write one audit row. Call inside the transaction of the change it describes.
+
+    `detail` holds the new values, `old` the values they replaced (kept under "old", as Zulip's
+    RealmAuditLog.extra_data does), `via` where the change was made: the app or Django admin.
+    """
+    if action not in AuditAction.values:
+        raise ValueError(f"Unknown audit action {action!r}: add it to AuditAction.")
+    if via not in VIA:
+        raise ValueError(f"Unknown audit origin {via!r}.")
+    extra = {**(detail or {}), "via": via}
+    if old:
+        extra["old"] = old
     return AuditEvent.objects.create(
         project=project,
         actor=actor if getattr(actor, "pk", None) else None,
         actor_email=getattr(actor, "email", "") or getattr(actor, "username", "") or "",
         action=action,
         target=target[:300],
-        detail=detail or {},
+        detail=extra,
     )
+
+
+def changed_values(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The entries of `before` whose value `after` changed: what an update's audit row keeps
+    as "old"."""
+    return {key: value for key, value in before.items() if after.get(key) != value}
 
 
 USER_AGENT_MAX = 512

@@ -3,14 +3,14 @@
 import csv
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from pamsite.views import project_page, render_page
-from resources.selectors import project_for_member
+from pamsite.pages import render_page
+from resources.pages import project_page
+from resources.permissions import Capability, project_for_view
 from sessions_audit.forms import SessionFilterForm
 from sessions_audit.models import AccessSession
 from sessions_audit.selectors import session_cloudtrail_command, sessions_filter, sessions_page
@@ -40,10 +40,7 @@ _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _auditor_project(request, slug):
-    project, membership = project_for_member(user=request.user, slug=slug)
-    if not membership.can_audit:
-        raise PermissionDenied("Only project admins and auditors review sessions.")
-    return project, membership
+    return project_for_view(user=request.user, slug=slug, capability=Capability.REVIEW_AUDIT)
 
 
 def _filtered(request, project):

@@ -7,7 +7,14 @@ from django.utils import timezone
 from accounts.models import Account
 from resources.models import Membership, Resource
 from sessions_audit.models import AuditEvent
-from tests.factories import AccessSessionFactory, AccountFactory, ResourceFactory, UserFactory
+from tests.factories import (
+    AccessSessionFactory,
+    AccountFactory,
+    MembershipFactory,
+    ProjectFactory,
+    ResourceFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +40,9 @@ def test_adding_a_resource_in_the_admin_writes_an_audit_event(staff_client, proj
         },
     )
     assert response.status_code == 302, response.content[:2000]
-    event = AuditEvent.objects.get(action="admin.resource.add")
+    event = AuditEvent.objects.get(action="resource.create")
     assert (event.project, event.target, event.actor_email) == (project, "prod", "root@example.com")
+    assert event.detail["via"] == "admin"
 
 
 def test_changing_and_deleting_a_membership_in_the_admin_is_audited(staff_client, member_user):
@@ -43,13 +51,15 @@ def test_changing_and_deleting_a_membership_in_the_admin_is_audited(staff_client
     staff_client.post(
         url, {"user": member_user.pk, "project": membership.project_id, "role": "admin"}
     )
-    change = AuditEvent.objects.get(action="admin.membership.change")
-    assert change.detail == {"fields": ["role"]}
+    change = AuditEvent.objects.get(action="membership.set")
+    assert change.detail == {"role": "admin", "old": {"role": "member"}, "via": "admin"}
     assert change.project == membership.project
+    # Admin keeps the app's rule that a project keeps one admin: another admin stays.
+    MembershipFactory(project=membership.project, role="admin")
     staff_client.post(
         reverse("admin:resources_membership_delete", args=[membership.pk]), {"post": "yes"}
     )
-    assert AuditEvent.objects.filter(action="admin.membership.delete").count() == 1
+    assert AuditEvent.objects.filter(action="membership.remove").count() == 1
     assert not Membership.objects.filter(pk=membership.pk).exists()
 
 
@@ -96,3 +106,86 @@ def test_the_session_list_shows_the_status_a_session_has_now(staff_client):
     assert live.user_email in active_only
     assert active_only.count(cell.format("Active")) == 1
     assert cell.format("Expired") not in active_only
+
+
+def _resource_change(staff_client, resource, **changes):
+    data = {
+        "name": resource.name,
+        "description": resource.description,
+        "resource_role_arn": resource.resource_role_arn,
+        "accounts-TOTAL_FORMS": "0",
+        "accounts-INITIAL_FORMS": "0",
+        **changes,
+    }
+    url = reverse("admin:resources_resource_change", args=[resource.pk])
+    return staff_client.post(url, data)
+
+
+def test_a_new_role_arn_in_the_admin_validates_the_accounts_again(
+    staff_client, resource, monkeypatch, django_capture_on_commit_callbacks
+):
+    from accounts.tasks import account_validate_task
+    from resources.tasks import resource_validate_task
+
+    queued = []
+    monkeypatch.setattr(resource_validate_task, "delay", lambda pk: queued.append(("r", pk)))
+    monkeypatch.setattr(account_validate_task, "delay", lambda pk: queued.append(("a", pk)))
+    account = AccountFactory(resource=resource)
+    Account.objects.filter(pk=account.pk).update(
+        validation_status="valid", validation_warnings=["old finding"]
+    )
+    Resource.objects.filter(pk=resource.pk).update(
+        validation_status="valid", validation_warnings=["old finding"]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _resource_change(staff_client, resource, resource_role_arn=ARN + "New")
+    assert response.status_code == 302, response.content[:2000]
+    assert sorted(queued) == [("a", account.pk), ("r", resource.pk)]
+    resource.refresh_from_db()
+    account.refresh_from_db()
+    assert (resource.validation_status, resource.validation_warnings) == ("pending", [])
+    assert (account.validation_status, account.validation_warnings) == ("pending", [])
+    event = AuditEvent.objects.get(action="resource.update")
+    assert event.detail["old"] == {"resource_role_arn": resource.resource_role_arn[:-3]}
+    assert event.detail["via"] == "admin"
+
+
+def test_a_resource_cannot_be_moved_to_another_project_in_the_admin(staff_client, resource):
+    elsewhere = ProjectFactory()
+    url = reverse("admin:resources_resource_change", args=[resource.pk])
+    assert 'name="project"' not in staff_client.get(url).content.decode()
+    _resource_change(staff_client, resource, project=elsewhere.pk, name="renamed")
+    resource.refresh_from_db()
+    assert (resource.project_id, resource.name) != (elsewhere.pk, "renamed")
+    assert resource.name == "renamed"
+
+
+def test_removing_the_last_admin_in_the_admin_says_why_and_changes_nothing(
+    staff_client, admin_membership
+):
+    url = reverse("admin:resources_membership_delete", args=[admin_membership.pk])
+    response = staff_client.post(url, {"post": "yes"}, follow=True)
+    assert response.status_code == 200
+    assert "A project needs at least one admin." in response.content.decode()
+    assert Membership.objects.filter(pk=admin_membership.pk).exists()
+    assert not AuditEvent.objects.filter(action="membership.remove").exists()
+
+
+def test_accounts_added_inline_on_the_resource_page_go_through_the_service(
+    staff_client, resource
+):
+    response = _resource_change(
+        staff_client,
+        resource,
+        **{
+            "accounts-TOTAL_FORMS": "1",
+            "accounts-0-name": "ReadOnly",
+            "accounts-0-target_role_arn": "arn:aws:iam::123456789012:role/ReadOnly",
+            "accounts-0-session_duration": "1800",
+            "accounts-0-resource": resource.pk,
+        },
+    )
+    assert response.status_code == 302, response.content[:3000]
+    account = Account.objects.get(resource=resource)
+    assert (account.name, account.created_by.username) == ("ReadOnly", "root")
+    assert AuditEvent.objects.get(action="account.create").detail["via"] == "admin"

@@ -256,7 +256,7 @@ def aws_calls(monkeypatch):
     monkeypatch.setattr("botocore.client.BaseClient._make_api_call", trap("botocore"))
     monkeypatch.setattr("httpx.Client.send", trap("httpx"))
     monkeypatch.setattr("pamsite.aws.chain.chain", trap("chain"))
-    monkeypatch.setattr("accounts.services.chain", trap("chain"))
+    monkeypatch.setattr("accounts.access.chain", trap("chain"))
 
     def fake_open_console(**kwargs):
         calls.append("open_console")
@@ -267,7 +267,7 @@ def aws_calls(monkeypatch):
         )
         return assumed, "https://signin.aws.amazon.com/federation?Action=login"
 
-    monkeypatch.setattr("accounts.services._open_console", fake_open_console)
+    monkeypatch.setattr("accounts.access.open_console", fake_open_console)
     return calls
 
 

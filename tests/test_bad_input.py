@@ -434,7 +434,7 @@ def hostile(client, admin_user, project, queued, monkeypatch):
         )
         return assumed, "https://signin.aws.amazon.com/federation?Action=login"
 
-    monkeypatch.setattr("accounts.services._open_console", fake_open_console)
+    monkeypatch.setattr("accounts.access.open_console", fake_open_console)
     access = reverse("accounts:access", args=[project.slug, account.pk])
     assert client.post(access, HTTP_USER_AGENT=SCRIPT_NAME).status_code == 302
     session = AccessSession.objects.get()
@@ -494,9 +494,9 @@ def test_markup_names_render_escaped_on_the_access_failed_page(client, hostile, 
     from pamsite.aws.errors import AwsError
 
     def fail(**kwargs):
-        raise AwsError("AccessDenied", f"Denied for {SCRIPT_NAME}", status=403)
+        raise AwsError("AccessDenied", f"Denied for {SCRIPT_NAME}")
 
-    monkeypatch.setattr("accounts.services._open_console", fail)
+    monkeypatch.setattr("accounts.access.open_console", fail)
     url = reverse("accounts:access", args=[hostile.project.slug, hostile.account.pk])
     response = client.post(url, HTTP_USER_AGENT=IMG_NAME)
     assert response.status_code == 502
@@ -640,7 +640,7 @@ def console_opens(monkeypatch):
         )
         return assumed, "https://signin.aws.amazon.com/federation?Action=login"
 
-    monkeypatch.setattr("accounts.services._open_console", fake_open_console)
+    monkeypatch.setattr("accounts.access.open_console", fake_open_console)
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,8 @@ from moto.server import ThreadedMotoServer
 from pamsite.aws.policies import resource_role_trust_policy
 from pamsite.celery import app
 from resources.models import Resource
-from resources.services import BROKER_UNAVAILABLE, resource_create
+from resources.services import resource_create
+from resources.validation import BROKER_UNAVAILABLE
 from tests.conftest import service_unavailable
 
 BASE_DIR = Path(__file__).resolve().parent.parent

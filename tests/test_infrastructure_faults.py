@@ -25,7 +25,7 @@ from django.urls import reverse
 
 from pamsite.celery import app
 from resources.models import Resource
-from resources.services import BROKER_UNAVAILABLE, BROKER_UNAVAILABLE_HINT
+from resources.validation import BROKER_UNAVAILABLE, BROKER_UNAVAILABLE_HINT
 from sessions_audit.models import AccessSession
 from tests.aws.fixtures import SIGNIN_URL, access_world, aws  # noqa: F401
 

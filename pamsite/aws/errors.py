@@ -5,6 +5,7 @@ secrets) and from ARNs.
 """
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from botocore import exceptions as bce
 
@@ -26,19 +27,33 @@ _PLATFORM_CREDENTIALS = {
 }  # fmt: skip
 
 
+class Fault(StrEnum):
+    """What kind of failure an AwsError is, for callers that answer it (a page, a retry)
+    without knowing AWS's codes."""
+
+    REFUSED = "refused"  # AWS answered and said no: trust policy, permissions, a bad value
+    THROTTLED = "throttled"  # AWS asked us to slow down
+    TIMEOUT = "timeout"  # AWS did not answer in time
+    UNREACHABLE = "unreachable"  # no connection to AWS (network, proxy, DNS)
+    UNAVAILABLE = "unavailable"  # AWS answered with an internal error of its own
+    BAD_REPLY = "bad_reply"  # AWS's answer was not what its API promises
+    PLATFORM = "platform"  # the server's own AWS identity is missing or refused
+
+
 class AwsError(Exception):
-    """A failed AWS step. `code` is AWS's error code (or ours for non-AWS faults), `hint`
-    tells an admin what to check, `retryable` says whether trying again may help."""
+    """A failed AWS step. `code` is AWS's error code (or ours where AWS gave none), `hint`
+    tells an admin what to check, `retryable` says whether trying again may help, `fault`
+    what kind of failure it is and `hop` where in the chain it happened."""
 
     def __init__(self, code: str, hint: str, *, message: str = "", hop: str = "",
-                 retryable: bool = False, status: int = 502):  # fmt: skip
+                 retryable: bool = False, fault: Fault = Fault.REFUSED):  # fmt: skip
         super().__init__(f"{code}: {message or hint}")
         self.code = code
         self.hint = hint
         self.message = message
         self.hop = hop
         self.retryable = retryable
-        self.status = status
+        self.fault = fault
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,7 @@ def from_botocore(exc: Exception, ctx: HopContext) -> AwsError:
             "The server has no AWS credentials of its own. Set AWS_PROFILE, AWS_ACCESS_KEY_ID/"
             "AWS_SECRET_ACCESS_KEY, or run it with an instance or task role.",
             hop=ctx.hop,
+            fault=Fault.PLATFORM,
         )
     if isinstance(exc, bce.ConnectTimeoutError | bce.ReadTimeoutError):
         return AwsError(
@@ -72,7 +88,7 @@ def from_botocore(exc: Exception, ctx: HopContext) -> AwsError:
             message=str(exc),
             hop=ctx.hop,
             retryable=True,
-            status=504,
+            fault=Fault.TIMEOUT,
         )
     if isinstance(exc, bce.EndpointConnectionError | bce.ConnectionError):
         return AwsError(
@@ -81,9 +97,10 @@ def from_botocore(exc: Exception, ctx: HopContext) -> AwsError:
             message=str(exc),
             hop=ctx.hop,
             retryable=True,
+            fault=Fault.UNREACHABLE,
         )
     return AwsError("AwsClientError", "An unexpected error happened talking to AWS.",
-                    message=type(exc).__name__, hop=ctx.hop)  # fmt: skip
+                    message=type(exc).__name__, hop=ctx.hop, fault=Fault.BAD_REPLY)  # fmt: skip
 
 
 def _client_error(code: str, message: str, ctx: HopContext) -> AwsError:
@@ -101,7 +118,7 @@ def _client_error(code: str, message: str, ctx: HopContext) -> AwsError:
                 f"Role with sts:ExternalId = {ctx.external_id}, and that the Resource Role's "
                 "permissions policy allows sts:AssumeRole on the target role."
             )
-        return AwsError(code, hint, message=message, hop=ctx.hop, status=403)
+        return AwsError(code, hint, message=message, hop=ctx.hop)
     if code == "ValidationError" and "role chaining" in message:
         return AwsError(
             "RoleChainingLimit",
@@ -109,7 +126,6 @@ def _client_error(code: str, message: str, ctx: HopContext) -> AwsError:
             "account's session duration to 1h or less.",
             message=message,
             hop=ctx.hop,
-            status=400,
         )
     if code == "ValidationError" and "MaxSessionDuration" in message:
         return AwsError(
@@ -119,7 +135,6 @@ def _client_error(code: str, message: str, ctx: HopContext) -> AwsError:
             "session duration.",
             message=message,
             hop=ctx.hop,
-            status=400,
         )
     if code in _THROTTLING:
         return AwsError(
@@ -128,7 +143,7 @@ def _client_error(code: str, message: str, ctx: HopContext) -> AwsError:
             message=message,
             hop=ctx.hop,
             retryable=True,
-            status=503,
+            fault=Fault.THROTTLED,
         )
     if code in _PLATFORM_CREDENTIALS:
         return AwsError(
@@ -137,6 +152,7 @@ def _client_error(code: str, message: str, ctx: HopContext) -> AwsError:
             "platform identity's credentials; nothing is wrong with the project's roles.",
             message=message,
             hop=ctx.hop,
+            fault=Fault.PLATFORM,
         )
     if code == "RegionDisabledException":
         return AwsError(

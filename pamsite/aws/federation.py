@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import httpx
 
 from pamsite.aws.chain import Credentials
-from pamsite.aws.errors import HOP_FEDERATION, AwsError
+from pamsite.aws.errors import HOP_FEDERATION, AwsError, Fault
 from pamsite.aws.partitions import console_url, signin_base_url
 
 TIMEOUT = httpx.Timeout(5.0, connect=3.0)
@@ -50,19 +50,19 @@ def get_signin_token(credentials: Credentials, *, url: str) -> str:
     except httpx.TimeoutException:
         raise AwsError(
             "FederationTimeout", "The AWS sign-in endpoint did not answer in time. Try again.",
-            hop=HOP_FEDERATION, retryable=True, status=504,
+            hop=HOP_FEDERATION, retryable=True, fault=Fault.TIMEOUT,
         ) from None  # fmt: skip
     except httpx.HTTPError as exc:
         raise AwsError(
             "FederationUnreachable", "The server could not reach the AWS sign-in endpoint. "
             "Check its network and proxy settings.", message=type(exc).__name__,
-            hop=HOP_FEDERATION, retryable=True,
+            hop=HOP_FEDERATION, retryable=True, fault=Fault.UNREACHABLE,
         ) from None  # fmt: skip
     if response.status_code >= 500:
         raise AwsError(
             "FederationUnavailable", "The AWS sign-in endpoint had an internal error "
             f"(HTTP {response.status_code}). Try again in a moment.", hop=HOP_FEDERATION,
-            retryable=True,
+            retryable=True, fault=Fault.UNAVAILABLE,
         )  # fmt: skip
     if response.status_code != 200:
         raise AwsError(
@@ -77,13 +77,13 @@ def get_signin_token(credentials: Credentials, *, url: str) -> str:
         raise AwsError(
             "FederationInvalidResponse", "The AWS sign-in endpoint answered with something "
             "that is not JSON. Check PAM_FEDERATION_ENDPOINT or any proxy in between.",
-            hop=HOP_FEDERATION,
+            hop=HOP_FEDERATION, fault=Fault.BAD_REPLY,
         ) from None  # fmt: skip
     if not token or not isinstance(token, str):
         raise AwsError(
             "FederationMissingToken", "The AWS sign-in endpoint answered without a sign-in "
             "token. Try again; if it persists, check PAM_FEDERATION_ENDPOINT.",
-            hop=HOP_FEDERATION,
+            hop=HOP_FEDERATION, fault=Fault.BAD_REPLY,
         )  # fmt: skip
     return token
 

@@ -12,7 +12,7 @@ import botocore.exceptions
 
 from pamsite.aws import clients
 from pamsite.aws.chain import Credentials
-from pamsite.aws.errors import AwsError
+from pamsite.aws.errors import AwsError, Fault
 
 HOP_SANDBOX = "sandbox"
 IAM_REGION = "us-east-1"  # IAM is global; its API lives in us-east-1 for the aws partition
@@ -52,7 +52,6 @@ def caller_identity(credentials: Credentials, *, region: str) -> CallerIdentity:
             "STS refused these credentials.",
             message=error.get("Message", ""),
             hop=HOP_SANDBOX,
-            status=403,
         ) from None
     except botocore.exceptions.BotoCoreError as exc:
         raise AwsError(
@@ -60,6 +59,7 @@ def caller_identity(credentials: Credentials, *, region: str) -> CallerIdentity:
             "The sandbox could not reach its local AWS (moto). Is `manage.py sandbox` running?",
             message=type(exc).__name__,
             hop=HOP_SANDBOX,
+            fault=Fault.UNREACHABLE,
         ) from None
     return CallerIdentity(
         account_id=response["Account"], arn=response["Arn"], user_id=response["UserId"]

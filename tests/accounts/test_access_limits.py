@@ -24,7 +24,7 @@ def console_opens(monkeypatch):
         )
         return assumed, "https://signin.aws.amazon.com/federation?Action=login"
 
-    monkeypatch.setattr("accounts.services._open_console", fake_open_console)
+    monkeypatch.setattr("accounts.access.open_console", fake_open_console)
     cache.clear()
     yield calls
     cache.clear()

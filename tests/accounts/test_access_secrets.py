@@ -6,7 +6,7 @@ import logging
 import pytest
 from django.forms.models import model_to_dict
 
-from accounts import services
+from accounts import access
 from pamsite.aws.chain import bridge_cache
 from sessions_audit.models import AccessSession, AuditEvent
 from tests.aws.fixtures import SIGNIN_TOKEN, access_world, aws  # noqa: F401
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def seen(monkeypatch):
     """Capture every credential handed to the federation step and every login URL made."""
     secrets: list[str] = []
-    real_token, real_url = services.get_signin_token, services.login_url
+    real_token, real_url = access.get_signin_token, access.login_url
 
     def get_signin_token(credentials, **kwargs):
         secrets.extend(
@@ -31,8 +31,8 @@ def seen(monkeypatch):
         secrets.append(url)
         return url
 
-    monkeypatch.setattr(services, "get_signin_token", get_signin_token)
-    monkeypatch.setattr(services, "login_url", login_url)
+    monkeypatch.setattr(access, "get_signin_token", get_signin_token)
+    monkeypatch.setattr(access, "login_url", login_url)
     return secrets
 
 

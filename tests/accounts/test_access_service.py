@@ -6,11 +6,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.utils import timezone
 
-from accounts import services
-from accounts.services import account_access
+from accounts import access
+from accounts.access import account_access
+from resources.permissions import NotAMember
 from pamsite.aws.errors import AwsError
 from resources.models import Membership
 from sessions_audit.models import AccessSession
@@ -114,7 +114,7 @@ def test_non_member_gets_404_and_nothing_is_written_or_called(access_world):
     stranger = UserFactory()
     calls = count_assume_role_calls()
 
-    with pytest.raises(Http404):
+    with pytest.raises(NotAMember):
         _access(access_world, user=stranger)
 
     assert (AccessSession.objects.count(), calls, access_world.federation.call_count) == (0, [], 0)
@@ -123,7 +123,7 @@ def test_non_member_gets_404_and_nothing_is_written_or_called(access_world):
 def test_member_of_another_project_gets_404(access_world):
     other = MembershipFactory(role=Membership.Role.ADMIN).user
 
-    with pytest.raises(Http404):
+    with pytest.raises(NotAMember):
         _access(access_world, user=other)
 
 
@@ -168,7 +168,7 @@ def test_unexpected_error_records_a_failed_session(access_world, monkeypatch):
     def broken(*args, **kwargs):
         raise KeyError("Credentials")
 
-    monkeypatch.setattr(services, "get_signin_token", broken)
+    monkeypatch.setattr(access, "get_signin_token", broken)
 
     result = _access(access_world)
 
@@ -182,7 +182,7 @@ def test_no_login_url_without_a_session_row(access_world, monkeypatch):
     def failing_record(**kwargs):
         raise RuntimeError("database down")
 
-    monkeypatch.setattr(services, "access_session_record_active", failing_record)
+    monkeypatch.setattr(access, "access_session_record_active", failing_record)
 
     with pytest.raises(RuntimeError):
         _access(access_world)

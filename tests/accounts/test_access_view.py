@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts import services
+from accounts import access
 from resources.models import Membership
 from sessions_audit.models import AccessSession
 from tests.aws.fixtures import SIGNIN_URL, access_world, aws  # noqa: F401
@@ -31,8 +31,8 @@ def no_aws(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("AWS was called")
 
-    monkeypatch.setattr(services, "chain", forbidden)
-    monkeypatch.setattr(services, "get_signin_token", forbidden)
+    monkeypatch.setattr(access, "chain", forbidden)
+    monkeypatch.setattr(access, "get_signin_token", forbidden)
 
 
 def test_member_is_redirected_to_the_console(client, access_world):
@@ -174,7 +174,7 @@ def test_unexpected_error_is_a_page_not_a_500(client, access_world, monkeypatch)
     def broken(*args, **kwargs):
         raise KeyError("SigninToken")
 
-    monkeypatch.setattr(services, "get_signin_token", broken)
+    monkeypatch.setattr(access, "get_signin_token", broken)
     client.force_login(access_world.member)
 
     response = client.post(_url(access_world))

@@ -6,8 +6,9 @@ import pytest
 from moto.core import enable_iam_authentication
 
 from accounts.models import Account
-from accounts.services import account_create, account_revalidate, account_update, account_validate
+from accounts.services import account_create, account_revalidate, account_update
 from accounts.tasks import account_validate_task
+from accounts.validation import account_validate
 from pamsite.aws import validation as aws_validation
 from pamsite.aws.errors import AwsError
 from tests.aws.fixtures import (  # noqa: F401
@@ -99,7 +100,7 @@ def test_access_denied_is_not_retried(monkeypatch):
 
     def denied(**kwargs):
         calls.append(kwargs)
-        raise AwsError("AccessDenied", "Check the target role's trust policy.", status=403)
+        raise AwsError("AccessDenied", "Check the target role's trust policy.")
 
     monkeypatch.setattr(aws_validation, "target_role_check", denied)
 

@@ -3,7 +3,7 @@
 import pytest
 
 from pamsite.aws.chain import BridgeCache, assume_bridge, chain
-from pamsite.aws.errors import HOP_BRIDGE, HOP_TARGET, AwsError
+from pamsite.aws.errors import HOP_BRIDGE, HOP_TARGET, AwsError, Fault
 from tests.aws.fixtures import CHAINING, assume_role_response, sts_stubbers
 
 BRIDGE = "arn:aws:iam::123456789012:role/PamBridge"
@@ -93,17 +93,17 @@ def test_max_session_duration_names_the_role(stubs):
     assert TARGET in caught.value.hint
 
 
-def test_throttling_is_retryable_and_503(stubs):
+def test_throttling_is_retryable_and_a_throttled_fault(stubs):
     platform, _ = stubs
     platform.add_client_error("assume_role", "Throttling", "Rate exceeded", http_status_code=400)
 
     with pytest.raises(AwsError) as caught:
         _chain()
 
-    assert (caught.value.code, caught.value.retryable, caught.value.status) == (
+    assert (caught.value.code, caught.value.retryable, caught.value.fault) == (
         "Throttling",
         True,
-        503,
+        Fault.THROTTLED,
     )
 
 

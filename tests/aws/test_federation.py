@@ -9,7 +9,7 @@ import pytest
 import respx
 
 from pamsite.aws.chain import Credentials
-from pamsite.aws.errors import HOP_FEDERATION, AwsError
+from pamsite.aws.errors import HOP_FEDERATION, AwsError, Fault
 from pamsite.aws.federation import federation_url, get_signin_token, login_url
 
 URL = "https://signin.aws.amazon.com/federation"
@@ -87,16 +87,16 @@ def test_endpoint_faults_become_federation_errors(endpoint, response, code):
     assert (caught.value.code, caught.value.hop) == (code, HOP_FEDERATION)
 
 
-def test_timeout_is_retryable_and_504(endpoint):
+def test_timeout_is_retryable_and_a_timeout_fault(endpoint):
     endpoint.mock(side_effect=httpx.ReadTimeout("timed out"))
 
     with pytest.raises(AwsError) as caught:
         get_signin_token(CREDENTIALS, url=URL)
 
-    assert (caught.value.code, caught.value.retryable, caught.value.status) == (
+    assert (caught.value.code, caught.value.retryable, caught.value.fault) == (
         "FederationTimeout",
         True,
-        504,
+        Fault.TIMEOUT,
     )
 
 

@@ -6,7 +6,8 @@ from django.db.models import ProtectedError
 from accounts.models import Account
 from accounts.services import account_create, account_update
 from resources.models import Membership, Project, Resource
-from resources.services import membership_set, project_create, resource_create, resource_update
+from resources.projects import membership_set, project_create
+from resources.services import resource_create, resource_update
 from sessions_audit.models import AuditEvent
 from tests.factories import (
     AccessSessionFactory,
@@ -23,17 +24,30 @@ ARN = "arn:aws:iam::123456789012:role/PamBridge"
 
 
 def test_project_id_is_a_uuid_used_as_external_id():
-    project = project_create(name="Payments", owner=UserFactory())
+    project = project_create(name="Payments", owner=UserFactory(is_staff=True))
     assert project.external_id == str(project.pk)
     assert len(project.external_id) == 36
     assert project.slug == "payments"
 
 
 def test_project_create_makes_the_owner_admin_and_audits_it():
-    owner = UserFactory()
+    owner = UserFactory(is_staff=True)
     project = project_create(name="Payments", owner=owner)
     assert Membership.objects.get(project=project, user=owner).role == "admin"
     assert AuditEvent.objects.filter(project=project, action="project.create").count() == 1
+
+
+def test_project_create_is_refused_to_anyone_but_platform_admins():
+    with pytest.raises(PermissionDenied, match="Only platform admins create projects"):
+        project_create(name="Payments", owner=UserFactory())
+    assert not Project.objects.exists() and not AuditEvent.objects.exists()
+
+
+def test_a_platform_admin_may_create_a_project_for_someone_else():
+    staff, owner = UserFactory(is_staff=True), UserFactory()
+    project = project_create(name="Payments", owner=owner, actor=staff)
+    assert Membership.objects.get(project=project).user == owner
+    assert AuditEvent.objects.get(action="project.create").actor == staff
 
 
 def test_one_membership_per_user_and_project(project):

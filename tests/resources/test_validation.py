@@ -11,10 +11,10 @@ from moto.core import enable_iam_authentication
 
 from pamsite.aws import clients
 from pamsite.aws import validation as aws_validation
-from pamsite.aws.errors import AwsError
+from pamsite.aws.errors import AwsError, Fault
 from pamsite.aws.policies import resource_role_trust_policy
 from resources.models import Resource
-from resources.services import resource_validate
+from resources.validation import resource_validate
 from tests.aws.fixtures import (  # noqa: F401
     MOTO_ACCOUNT,
     aws,
@@ -161,7 +161,7 @@ def _raise(error):
     return check
 
 
-THROTTLED = AwsError("Throttling", "AWS throttled the request.", retryable=True, status=503)
+THROTTLED = AwsError("Throttling", "AWS throttled the request.", retryable=True, fault=Fault.THROTTLED)
 
 
 def test_transient_failure_before_the_last_attempt_stays_pending_and_raises(monkeypatch):

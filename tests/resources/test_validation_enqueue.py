@@ -11,14 +11,10 @@ from kombu.exceptions import OperationalError
 from accounts.models import Account
 from accounts.tasks import account_validate_task
 from resources.models import Resource
-from resources.services import (
-    BROKER_UNAVAILABLE,
-    resource_create,
-    resource_revalidate,
-    resource_update,
-    validations_resume,
-)
+from resources.services import resource_create, resource_revalidate, resource_update
 from resources.tasks import resource_validate_task
+from resources.validation import BROKER_UNAVAILABLE
+from resources.validation import resume as validations_resume
 from sessions_audit.models import AuditEvent
 from tests.factories import AccountFactory, ResourceFactory, UserFactory
 

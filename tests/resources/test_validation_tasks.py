@@ -6,15 +6,15 @@ import pytest
 
 from pamsite.aws import clients
 from pamsite.aws import validation as aws_validation
-from pamsite.aws.errors import AwsError
+from pamsite.aws.errors import AwsError, Fault
 from resources.models import Resource
 from resources.tasks import resource_validate_task, resources_validation_resume_task
 from tests.factories import ResourceFactory
 
 pytestmark = pytest.mark.django_db
 
-THROTTLED = AwsError("Throttling", "AWS throttled the request.", retryable=True, status=503)
-DENIED = AwsError("AccessDenied", "Check the trust policy.", status=403)
+THROTTLED = AwsError("Throttling", "AWS throttled the request.", retryable=True, fault=Fault.THROTTLED)
+DENIED = AwsError("AccessDenied", "Check the trust policy.")
 
 
 class FlakyCheck:

@@ -12,6 +12,7 @@ from sandbox.services import sandbox_seed
 ROLE_BLURB = {
     "admin": "project admin: resources, accounts, members, audit",
     "member": "member: opens the console with Access",
+    "staff": "platform admin: creates projects, Django admin at /admin/",
 }
 
 

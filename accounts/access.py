@@ -1,0 +1,190 @@
+"""The Access flow: one click opens the AWS console as an Account's target role and records
+the session.
+
+`account_access` is the service; `open_console` is the AWS part (the chain, the sign-in token
+and the login URL), the seam the bench and the tests replace by name. A refusal (the caller's
+role) happens before anything is written or sent; every other failure is recorded as a failed
+session and handed back in the result, never raised.
+"""
+
+import ipaddress
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+
+from accounts.models import Account
+from pamsite.aws.arns import InvalidRoleArn, parse_role_arn
+from pamsite.aws.chain import AssumedRole, chain
+from pamsite.aws.errors import AwsError
+from pamsite.aws.federation import federation_url, get_signin_token, login_url
+from pamsite.aws.naming import role_session_name
+from pamsite.security import rate_limit_exceeded
+from resources.models import Membership, Resource
+from resources.permissions import NO_EMAIL, Capability, require
+from sessions_audit.models import AccessSession
+from sessions_audit.services import access_session_record_active, access_session_record_failed
+
+logger = logging.getLogger(__name__)
+
+RATE_LIMITED = "RateLimited"
+INTERNAL_ERROR = "InternalError"
+INVALID_ROLE_ARN = "InvalidRoleArn"
+
+
+class AccessError(Exception):
+    """A failure of ours, not AWS's (the rate limit, a bug, a stored ARN that no longer
+    parses): a code, a hint for the person, and whether trying again may help."""
+
+    def __init__(self, code: str, hint: str, *, retryable: bool = False):
+        super().__init__(f"{code}: {hint}")
+        self.code = code
+        self.hint = hint
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class AccessResult:
+    """The outcome of one Access click: the recorded session and, on success, the login URL
+    (a bearer secret for 15 minutes: redirect to it, never store or log it), else the error."""
+
+    session: AccessSession
+    login_url: str = field(default="", repr=False)
+    error: AwsError | AccessError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _clean_ip(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
+
+
+def account_access(
+    *,
+    user,
+    account: Account,
+    source_ip: str | None,
+    user_agent: str,
+    membership: Membership | None = None,
+) -> AccessResult:
+    """Open the AWS console as `account`'s target role for `user`, and record the session.
+
+    Refusals (PermissionDenied for a role that may not open the console, NotAMember for
+    someone outside the project) happen before anything is written or sent to AWS. Then the
+    rate limit, and `open_console`. The session row is written after the AWS calls, in its own
+    transaction (no database transaction is held open across network calls): active with the
+    STS expiry, or failed with the code and hint. If the row cannot be written, the exception
+    propagates and no login URL is handed out.
+    """
+    # The view hands in the account it just loaded with its resource and project; anything
+    # else is loaded here (one query per click saved, bench/).
+    if not (Account.resource.is_cached(account) and Resource.project.is_cached(account.resource)):
+        account = Account.objects.select_related("resource__project").get(pk=account.pk)
+    resource = account.resource
+    require(
+        user=user, project=resource.project, capability=Capability.OPEN_CONSOLE,
+        membership=membership,
+    )  # fmt: skip
+    if not user.email:
+        # The email is the RoleSessionName CloudTrail shows: no email, no attributable session.
+        raise PermissionDenied(NO_EMAIL)
+
+    session_name = role_session_name(user.email)
+    record = {
+        "user": user,
+        "account": account,
+        "role_session_name": session_name,
+        "duration_seconds": account.session_duration,
+        "source_ip": _clean_ip(source_ip),
+        "user_agent": user_agent or "",
+    }
+    try:
+        check_rate_limit(user=user)
+        assumed, url = open_console(account=account, resource=resource, session_name=session_name)
+    except (AwsError, AccessError) as exc:
+        session = access_session_record_failed(
+            **record, failure_code=exc.code, failure_message=exc.hint
+        )
+        logger.warning(
+            "Access failed: session=%s user=%s account=%s code=%s hop=%s",
+            session.pk, user.pk, account.pk, exc.code, getattr(exc, "hop", ""),
+        )  # fmt: skip
+        return AccessResult(session=session, error=exc)
+    session = access_session_record_active(
+        **record,
+        assumed_role_arn=assumed.assumed_role_arn,
+        assumed_role_id=assumed.assumed_role_id,
+        expires_at=assumed.expires_at,
+    )
+    logger.info(
+        "Access opened: session=%s user=%s account=%s assumed_role_arn=%s expires_at=%s",
+        session.pk, user.pk, account.pk, assumed.assumed_role_arn, assumed.expires_at.isoformat(),
+    )  # fmt: skip
+    return AccessResult(session=session, login_url=url)
+
+
+def check_rate_limit(*, user) -> None:
+    """Refuse (recorded as a failed session) past settings.PAM_ACCESS_RATE_LIMIT clicks per
+    minute for one user: a stolen login scripted against Access is slowed down and visible."""
+    limit = settings.PAM_ACCESS_RATE_LIMIT
+    if rate_limit_exceeded(key=f"access:{user.pk}", limit=limit):
+        raise AccessError(
+            RATE_LIMITED,
+            f"You opened more than {limit} console sessions in the last minute, the most "
+            "allowed. Wait a minute and try again.",
+            retryable=True,
+        )
+
+
+def open_console(
+    *, account: Account, resource: Resource, session_name: str
+) -> tuple[AssumedRole, str]:
+    """The AWS part of Access: both hops of the chain, the sign-in token and the login URL.
+
+    Hosts: STS in settings.AWS_REGION (moved to the target role's partition when needed); the
+    federation endpoint is settings.PAM_FEDERATION_ENDPOINT or the partition's global sign-in
+    host, and the console home page is global, unless settings.PAM_CONSOLE_REGION names a region
+    of that partition (then the regional sign-in host and console are used).
+
+    Raises AwsError or AccessError only, so the caller always records an outcome.
+    """
+    try:
+        partition = parse_role_arn(account.target_role_arn).partition
+        assumed = chain(
+            resource_role_arn=resource.resource_role_arn,
+            target_role_arn=account.target_role_arn,
+            external_id=resource.project.external_id,
+            session_name=session_name,
+            duration=account.session_duration,
+            region=settings.AWS_REGION,
+            cache_version=resource.updated_at.isoformat(),
+        )
+        console_region = getattr(settings, "PAM_CONSOLE_REGION", "") or None
+        url = federation_url(partition, console_region, settings.PAM_FEDERATION_ENDPOINT)
+        token = get_signin_token(assumed.credentials, url=url)
+        return assumed, login_url(
+            signin_token=token,
+            url=url,
+            issuer=settings.PAM_ISSUER_URL,
+            partition=partition,
+            region=console_region,
+        )
+    except AwsError:
+        raise
+    except InvalidRoleArn as exc:
+        raise AccessError(INVALID_ROLE_ARN, str(exc)) from None
+    except Exception as exc:
+        # Never a 500 for an Access click: record it, and leave the traceback for the operator
+        # (exception messages here carry ARNs at most; credentials live only in frame locals).
+        logger.exception("Access failed unexpectedly: %s", type(exc).__name__)
+        raise AccessError(
+            INTERNAL_ERROR,
+            "Something unexpected went wrong while opening the console. The error was logged "
+            "for the operator; try again later.",
+        ) from None

@@ -1,0 +1,125 @@
+"""Writes for projects and their memberships. Each runs in one transaction with its audit row
+and checks the caller's capability itself, whoever called it (a page or Django admin)."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from resources.models import Membership, Project, Role
+from resources.permissions import Capability, require
+from sessions_audit.models import AuditAction
+from sessions_audit.services import VIA_APP, audit_event_record, changed_values
+
+
+@transaction.atomic
+def project_create(
+    *, name: str, owner, slug: str = "", actor=None, via: str = VIA_APP
+) -> Project:
+    """Create a project and make `owner` its first admin. `actor`, who creates it, is a
+    platform admin (Django staff); by default the owner is."""
+    actor = actor or owner
+    require(user=actor, project=None, capability=Capability.CREATE_PROJECTS)
+    project = Project(name=name.strip(), slug=slug or slugify(name)[:60])
+    project.full_clean()
+    project.save()
+    Membership.objects.create(user=owner, project=project, role=Role.ADMIN)
+    audit_event_record(
+        actor=actor, action=AuditAction.PROJECT_CREATE, project=project, target=project.name,
+        detail={"slug": project.slug, "owner": owner.email}, via=via,
+    )  # fmt: skip
+    return project
+
+
+@transaction.atomic
+def project_update(*, actor, project: Project, name: str, slug: str, via: str = VIA_APP) -> Project:
+    """Rename a project or change its slug (its UUID, the External ID, never changes)."""
+    require(user=actor, project=project, capability=Capability.MANAGE_PROJECT)
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    before = {"name": project.name, "slug": project.slug}
+    project.name = name.strip()
+    project.slug = slug.strip()
+    project.full_clean()
+    project.save()
+    after = {"name": project.name, "slug": project.slug}
+    audit_event_record(
+        actor=actor, action=AuditAction.PROJECT_UPDATE, project=project, target=project.name,
+        detail=after, old=changed_values(before, after), via=via,
+    )  # fmt: skip
+    return project
+
+
+@transaction.atomic
+def project_delete(*, actor, project: Project, via: str = VIA_APP) -> None:
+    """Delete a project. Its sessions protect it (ProtectedError) while they exist."""
+    require(user=actor, project=project, capability=Capability.MANAGE_PROJECT)
+    audit_event_record(
+        actor=actor, action=AuditAction.PROJECT_DELETE, project=project, target=project.name,
+        detail={"project_id": str(project.pk)}, via=via,
+    )  # fmt: skip
+    project.delete()
+
+
+def _user_with_email(email: str):
+    # Emails are not unique in Django's user table: with two matches, picking one could give
+    # the role (and console access) to the wrong person.
+    users = list(get_user_model().objects.filter(email__iexact=email)[:2])
+    if not users:
+        raise ValidationError(
+            {"email": f"No user has the email {email}. Ask them to sign up first."}
+        )
+    if len(users) > 1:
+        raise ValidationError(
+            {"email": f"More than one user has the email {email}. Ask a platform admin to "
+             "give each person their own email address first."}
+        )  # fmt: skip
+    return users[0]
+
+
+@transaction.atomic
+def membership_set(
+    *, actor, project: Project, role: str, email: str = "", user=None, via: str = VIA_APP
+) -> Membership:
+    """Add a person to the project, or change their role: by email (the Members page) or by
+    user (Django admin). The last admin cannot be demoted."""
+    require(user=actor, project=project, capability=Capability.MANAGE_PROJECT)
+    if user is None:
+        email = email.strip()
+        user = _user_with_email(email)
+    if role not in Role.values:
+        raise ValidationError({"role": "Choose admin, member or auditor."})
+    membership = Membership.objects.select_for_update().filter(user=user, project=project).first()
+    old_role = membership.role if membership else None
+    if old_role == Role.ADMIN and role != Role.ADMIN:
+        _refuse_last_admin(project=project)
+    if membership is None:
+        membership = Membership(user=user, project=project, role=role)
+    membership.role = role
+    membership.full_clean(validate_unique=False)
+    membership.save()
+    audit_event_record(
+        actor=actor, action=AuditAction.MEMBERSHIP_SET, project=project,
+        target=user.email or user.get_username(), detail={"role": role},
+        old={"role": old_role} if old_role != role else None, via=via,
+    )  # fmt: skip
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, actor, membership: Membership, via: str = VIA_APP) -> None:
+    """Take a person out of the project. The last admin cannot be removed."""
+    require(user=actor, project=membership.project, capability=Capability.MANAGE_PROJECT)
+    if membership.role == Role.ADMIN:
+        _refuse_last_admin(project=membership.project)
+    audit_event_record(
+        actor=actor, action=AuditAction.MEMBERSHIP_REMOVE, project=membership.project,
+        target=membership.user.email or membership.user.get_username(),
+        old={"role": membership.role}, via=via,
+    )  # fmt: skip
+    membership.delete()
+
+
+def _refuse_last_admin(*, project: Project) -> None:
+    admins = Membership.objects.select_for_update().filter(project=project, role=Role.ADMIN)
+    if admins.count() <= 1:
+        raise ValidationError({"role": "A project needs at least one admin."})
