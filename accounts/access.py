@@ -83,7 +83,7 @@ def account_access(
     propagates and no login URL is handed out.
     """
     # The view hands in the account it just loaded with its resource and project; anything
-    # else is loaded here (one query per click saved, bench/).
+    # else is loaded here (a query per click saved; bench/ counts them).
     if not (Account.resource.is_cached(account) and Resource.project.is_cached(account.resource)):
         account = Account.objects.select_related("resource__project").get(pk=account.pk)
     resource = account.resource

@@ -12,13 +12,7 @@ from sessions_audit.services import VIA_ADMIN
 
 
 def _values(account: Account) -> dict:
-    return {
-        "name": account.name,
-        "description": account.description,
-        "target_role_arn": account.target_role_arn,
-        "session_duration": account.session_duration,
-        "via": VIA_ADMIN,
-    }
+    return {**services.account_fields(account), "via": VIA_ADMIN}
 
 
 class AccountInline(admin.TabularInline):

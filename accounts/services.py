@@ -30,7 +30,8 @@ def accounts_revalidate_for_resource(*, resource: Resource) -> int:
     return len(ids)
 
 
-def _values(account: Account) -> dict:
+def account_fields(account: Account) -> dict:
+    """The fields people edit, as account_create/account_update take them."""
     return {
         "name": account.name,
         "description": account.description,
@@ -77,12 +78,12 @@ def account_update(
     account = (
         Account.objects.select_for_update().select_related("resource__project").get(pk=account.pk)
     )
-    before = _values(account)
+    before = account_fields(account)
     account.name = name.strip()
     account.description = description.strip()
     account.target_role_arn = target_role_arn.strip()
     account.session_duration = session_duration
-    after = _values(account)
+    after = account_fields(account)
     changed = any(before[key] != after[key] for key in VALIDATED_FIELDS)
     if changed:
         mark_pending(account)
@@ -123,6 +124,6 @@ def account_delete(*, actor, account: Account, via: str = VIA_APP) -> None:
     require(user=actor, project=project, capability=Capability.MANAGE_PROJECT)
     audit_event_record(
         actor=actor, action=AuditAction.ACCOUNT_DELETE, project=project, target=account.name,
-        old=_values(account), via=via,
+        old=account_fields(account), via=via,
     )  # fmt: skip
     account.delete()

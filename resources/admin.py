@@ -126,12 +126,7 @@ class ResourceAdmin(ServiceAdmin):
             self.message_user(request, f"Validation queued for {queued} resource(s).")
 
     def save_model(self, request, obj, form, change):
-        values = {
-            "name": obj.name,
-            "description": obj.description,
-            "resource_role_arn": obj.resource_role_arn,
-            "via": VIA_ADMIN,
-        }
+        values = {**services.resource_fields(obj), "via": VIA_ADMIN}
         if change:
             services.resource_update(actor=request.user, resource=obj, **values)
             obj.refresh_from_db()

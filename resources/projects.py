@@ -13,9 +13,7 @@ from sessions_audit.services import VIA_APP, audit_event_record, changed_values
 
 
 @transaction.atomic
-def project_create(
-    *, name: str, owner, slug: str = "", actor=None, via: str = VIA_APP
-) -> Project:
+def project_create(*, name: str, owner, slug: str = "", actor=None, via: str = VIA_APP) -> Project:
     """Create a project and make `owner` its first admin. `actor`, who creates it, is a
     platform admin (Django staff); by default the owner is."""
     actor = actor or owner

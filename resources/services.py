@@ -18,7 +18,8 @@ def resource_validation_enqueue(*, resource_id: int) -> None:
     enqueue_on_commit(task=resource_validate_task, model=Resource, pk=resource_id)
 
 
-def _values(resource: Resource) -> dict:
+def resource_fields(resource: Resource) -> dict:
+    """The fields people edit, as resource_create/resource_update take them."""
     return {
         "name": resource.name,
         "description": resource.description,
@@ -59,7 +60,7 @@ def resource_update(
     pending, and validates them again."""
     require(user=actor, project=resource.project, capability=Capability.MANAGE_PROJECT)
     resource = Resource.objects.select_for_update().select_related("project").get(pk=resource.pk)
-    before = _values(resource)
+    before = resource_fields(resource)
     resource.name = name.strip()
     resource.description = description.strip()
     resource.resource_role_arn = resource_role_arn.strip()
@@ -68,7 +69,7 @@ def resource_update(
         mark_pending(resource)
     resource.full_clean()
     resource.save()
-    after = _values(resource)
+    after = resource_fields(resource)
     audit_event_record(
         actor=actor, action=AuditAction.RESOURCE_UPDATE, project=resource.project,
         target=resource.name,
@@ -102,6 +103,6 @@ def resource_delete(*, actor, resource: Resource, via: str = VIA_APP) -> None:
     require(user=actor, project=resource.project, capability=Capability.MANAGE_PROJECT)
     audit_event_record(
         actor=actor, action=AuditAction.RESOURCE_DELETE, project=resource.project,
-        target=resource.name, old=_values(resource), via=via,
+        target=resource.name, old=resource_fields(resource), via=via,
     )  # fmt: skip
     resource.delete()

@@ -49,7 +49,7 @@ _SESSION_RELATIONS = ["user", "project", "resource", "account"]
 
 def _session_clean(session: AccessSession) -> None:
     """full_clean for a new session row, minus the checks that cost a query each (on every
-    Access click: 11 of its 20 statements): the related rows were just loaded by the caller,
+    Access click; bench/ counts the statements): the related rows were just loaded by the caller,
     and the database itself enforces the foreign keys, the fresh UUID key and the CHECK
     constraints. Field values (lengths, choices, email, IP) are still validated."""
     session.full_clean(

@@ -6,6 +6,9 @@ import pytest
 from resources.models import Membership
 from tests.factories import AccountFactory, MembershipFactory, ProjectFactory, ResourceFactory
 
+# The moto world and the per-process AWS resets: `aws`, `access_world`.
+pytest_plugins = ["tests.aws.fixtures"]
+
 # Tests never use a developer's real AWS identity.
 for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
     os.environ.pop(_name, None)
@@ -13,7 +16,7 @@ for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_END
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    """Factories make many users; PBKDF2 at full strength costs ~0.5 s each."""
+    """Factories make many users; PBKDF2 at full strength is slow on purpose."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

@@ -171,9 +171,7 @@ def test_removing_the_last_admin_in_the_admin_says_why_and_changes_nothing(
     assert not AuditEvent.objects.filter(action="membership.remove").exists()
 
 
-def test_accounts_added_inline_on_the_resource_page_go_through_the_service(
-    staff_client, resource
-):
+def test_accounts_added_inline_on_the_resource_page_go_through_the_service(staff_client, resource):
     response = _resource_change(
         staff_client,
         resource,

@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """Infrastructure faults.
 
 Redis down (the cache and the Celery broker both on a closed port): an Access click still
@@ -27,7 +26,7 @@ from pamsite.celery import app
 from resources.models import Resource
 from resources.validation import BROKER_UNAVAILABLE, BROKER_UNAVAILABLE_HINT
 from sessions_audit.models import AccessSession
-from tests.aws.fixtures import SIGNIN_URL, access_world, aws  # noqa: F401
+from tests.aws.fixtures import SIGNIN_URL
 
 pytestmark = pytest.mark.django_db
 

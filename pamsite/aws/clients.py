@@ -1,8 +1,9 @@
 """Cheap STS clients.
 
-A fresh boto3.Session per call costs ~100 ms of CPU (it reloads the endpoint and service
-models). Here one botocore session is made per process and every client is created from it,
-with explicit credentials, bounded retries and timeouts. The platform's own client is reused.
+A fresh boto3.Session per call is expensive in CPU (it reloads the endpoint and service
+models; bench/ prints the cost). Here one botocore session is made per process and every
+client is created from it, with explicit credentials, bounded retries and timeouts. The
+platform's own client is reused.
 """
 
 import threading

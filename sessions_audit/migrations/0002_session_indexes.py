@@ -6,8 +6,8 @@ from django.db import migrations, models
 
 
 # The audit list's user filter is `user_email__istartswith`: UPPER(user_email::text) LIKE 'X%'.
-# Without this index a prefix that matches few rows scans the whole project (0.9 s over 1M
-# sessions, bench/). text_pattern_ops serves LIKE prefixes under any collation; PostgreSQL only.
+# Without this index a prefix that matches few rows scans the whole project (bench/ measures
+# it over a million sessions). text_pattern_ops serves LIKE prefixes under any collation; PostgreSQL only.
 EMAIL_INDEX = "session_project_email"
 
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """No credential, sign-in token or login URL ever lands in the database or the logs."""
 
 import logging
@@ -9,7 +8,7 @@ from django.forms.models import model_to_dict
 from accounts import access
 from pamsite.aws.chain import bridge_cache
 from sessions_audit.models import AccessSession, AuditEvent
-from tests.aws.fixtures import SIGNIN_TOKEN, access_world, aws  # noqa: F401
+from tests.aws.fixtures import SIGNIN_TOKEN
 
 pytestmark = pytest.mark.django_db
 

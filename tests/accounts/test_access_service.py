@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """account_access: authorization, the chain, the token, the URL and the session row."""
 
 from datetime import timedelta
@@ -10,17 +9,11 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.access import account_access
-from resources.permissions import NotAMember
 from pamsite.aws.errors import AwsError
 from resources.models import Membership
+from resources.permissions import NotAMember
 from sessions_audit.models import AccessSession
-from tests.aws.fixtures import (  # noqa: F401
-    SIGNIN_TOKEN,
-    SIGNIN_URL,
-    access_world,
-    aws,
-    count_assume_role_calls,
-)
+from tests.aws.fixtures import SIGNIN_TOKEN, SIGNIN_URL, count_assume_role_calls
 from tests.factories import AccountFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """The Access view: POST only, CSRF, who may click, and what each outcome looks like."""
 
 from urllib.parse import parse_qs, urlsplit
@@ -8,9 +7,10 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import access
+from pamsite.aws.errors import AwsError, Fault
 from resources.models import Membership
 from sessions_audit.models import AccessSession
-from tests.aws.fixtures import SIGNIN_URL, access_world, aws  # noqa: F401
+from tests.aws.fixtures import SIGNIN_URL
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -181,3 +181,30 @@ def test_unexpected_error_is_a_page_not_a_500(client, access_world, monkeypatch)
 
     assert response.status_code == 502
     assert b"InternalError" in response.content
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (AwsError("Throttling", "AWS throttled.", retryable=True, fault=Fault.THROTTLED), 503),
+        (AwsError("Timeout", "STS timed out.", retryable=True, fault=Fault.TIMEOUT), 504),
+        (AwsError("AccessDenied", "Trust policy."), 502),
+        (AwsError("NoCredentials", "No keys.", fault=Fault.PLATFORM), 502),
+        (access.AccessError(access.RATE_LIMITED, "Slow down.", retryable=True), 429),
+        (access.AccessError(access.INTERNAL_ERROR, "A bug."), 502),
+    ],
+)
+def test_the_view_maps_each_kind_of_failure_to_its_status(
+    client, access_world, monkeypatch, error, status
+):
+    def fail(**kwargs):
+        raise error
+
+    monkeypatch.setattr(access, "open_console", fail)
+    client.force_login(access_world.member)
+
+    response = client.post(_url(access_world))
+
+    assert response.status_code == status
+    assert error.code.encode() in response.content
+    assert AccessSession.objects.get().failure_code == error.code

@@ -11,12 +11,10 @@ from accounts.tasks import account_validate_task
 from accounts.validation import account_validate
 from pamsite.aws import validation as aws_validation
 from pamsite.aws.errors import AwsError
-from tests.aws.fixtures import (  # noqa: F401
+from tests.aws.fixtures import (
     CHAINING,
     assume_role_response,
-    aws,
     build_moto_world,
-    reset_aws_state,
     sts_stubbers,
 )
 from tests.factories import AccountFactory, ProjectFactory, ResourceFactory
@@ -27,7 +25,7 @@ TARGET = "arn:aws:iam::123456789012:role/ReadOnly"
 
 
 @pytest.fixture
-def world_account(aws, monkeypatch):  # noqa: F811
+def world_account(aws, monkeypatch):
     project = ProjectFactory()
     world = build_moto_world(monkeypatch, external_id=project.external_id)
     resource = ResourceFactory(project=project, resource_role_arn=world.resource_role_arn)

@@ -1,6 +1,7 @@
 """A moto AWS world for the Access chain, and the fixtures that reset per-process AWS state.
 
-Import the fixtures into a test module: ``from tests.aws.fixtures import aws, moto_world``.
+The fixtures (`aws`, `access_world`) are registered for every test by tests/conftest.py
+(pytest_plugins); import the helpers and constants by name.
 """
 
 import contextlib
@@ -194,7 +195,7 @@ class AccessWorld:
 @pytest.fixture
 def access_world(aws, monkeypatch, settings):  # noqa: F811
     """Everything an Access click needs, with moto's IAM authentication on."""
-    # Users are made by the dozen here: PBKDF2 at full strength costs ~0.5 s each.
+    # Users are made by the dozen here: PBKDF2 at full strength is slow on purpose.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     import respx
     from moto.core import enable_iam_authentication

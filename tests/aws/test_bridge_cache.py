@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """The bridge-session cache. Counted here as AssumeRole calls: 2 cold, 1 warm; with the sign-in
 token call an Access makes 3 round trips cold and 2 warm (tests/accounts/test_access_service)."""
 
@@ -17,13 +16,13 @@ from pamsite.aws.chain import (
     bridge_cache,
     chain,
 )
-from tests.aws.fixtures import aws, build_moto_world, count_assume_role_calls  # noqa: F401
+from tests.aws.fixtures import build_moto_world, count_assume_role_calls
 
 EXTERNAL_ID = str(uuid.uuid4())
 
 
 @pytest.fixture
-def world(aws, monkeypatch):  # noqa: F811
+def world(aws, monkeypatch):
     world = build_moto_world(monkeypatch, external_id=EXTERNAL_ID)
     with enable_iam_authentication():
         yield world

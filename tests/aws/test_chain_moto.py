@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """The chain against moto with IAM authentication on: trust policies and External IDs count."""
 
 import json
@@ -13,18 +12,13 @@ from pamsite.aws import clients
 from pamsite.aws.chain import PLATFORM_SESSION_NAME, chain
 from pamsite.aws.errors import HOP_BRIDGE, HOP_TARGET, AwsError
 from pamsite.aws.policies import target_role_trust_policy
-from tests.aws.fixtures import (  # noqa: F401
-    MOTO_ACCOUNT,
-    aws,
-    build_moto_world,
-    with_moto_principal,
-)
+from tests.aws.fixtures import MOTO_ACCOUNT, build_moto_world, with_moto_principal
 
 EXTERNAL_ID = str(uuid.UUID("7d0c3f5e-8a4b-4c1e-9f2d-1a2b3c4d5e6f"))
 
 
 @pytest.fixture
-def world(aws, monkeypatch):  # noqa: F811
+def world(aws, monkeypatch):
     world = build_moto_world(monkeypatch, external_id=EXTERNAL_ID)
     with enable_iam_authentication():
         yield world

@@ -1,11 +1,10 @@
-# ruff: noqa: F811
 import pytest
 from botocore.stub import Stubber
 
 from pamsite.aws import clients
 from pamsite.aws.errors import AwsError
 from pamsite.aws.identity import platform_account_id
-from tests.aws.fixtures import aws, reset_aws_state  # noqa: F401
+from tests.aws.fixtures import reset_aws_state
 
 
 def test_configured_account_id_wins_without_asking_aws():
@@ -20,7 +19,7 @@ def test_configured_account_id_must_be_twelve_digits():
         platform_account_id(configured="12345")
 
 
-def test_account_id_is_discovered_with_get_caller_identity(aws):  # noqa: F811
+def test_account_id_is_discovered_with_get_caller_identity(aws):
     assert platform_account_id() == "123456789012"
 
 

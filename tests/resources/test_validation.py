@@ -15,12 +15,7 @@ from pamsite.aws.errors import AwsError, Fault
 from pamsite.aws.policies import resource_role_trust_policy
 from resources.models import Resource
 from resources.validation import resource_validate
-from tests.aws.fixtures import (  # noqa: F401
-    MOTO_ACCOUNT,
-    aws,
-    build_moto_world,
-    reset_aws_state,
-)
+from tests.aws.fixtures import MOTO_ACCOUNT, build_moto_world, reset_aws_state
 from tests.factories import ProjectFactory, ResourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +44,7 @@ def create_bridge(trust: dict, *, may_read_itself: bool = True) -> None:
         )
 
 
-def test_assumable_role_with_a_good_trust_policy_is_valid(aws, platform_is_moto_account):  # noqa: F811
+def test_assumable_role_with_a_good_trust_policy_is_valid(aws, platform_is_moto_account):
     resource = ResourceFactory(resource_role_arn=BRIDGE)
     create_bridge(
         resource_role_trust_policy(
@@ -66,7 +61,7 @@ def test_assumable_role_with_a_good_trust_policy_is_valid(aws, platform_is_moto_
 
 
 def test_trust_policy_without_external_id_is_valid_with_a_warning_and_the_fix(
-    aws,  # noqa: F811
+    aws,
     platform_is_moto_account,
 ):
     resource = ResourceFactory(resource_role_arn=BRIDGE)
@@ -82,7 +77,7 @@ def test_trust_policy_without_external_id_is_valid_with_a_warning_and_the_fix(
     assert resource.project.external_id in warning["fix"]
 
 
-def test_trust_policy_with_wildcard_principal_is_warned(aws, platform_is_moto_account):  # noqa: F811
+def test_trust_policy_with_wildcard_principal_is_warned(aws, platform_is_moto_account):
     resource = ResourceFactory(resource_role_arn=BRIDGE)
     trust = resource_role_trust_policy(
         platform_account_id=MOTO_ACCOUNT, external_id=resource.project.external_id
@@ -96,7 +91,7 @@ def test_trust_policy_with_wildcard_principal_is_warned(aws, platform_is_moto_ac
     assert f"arn:aws:iam::{MOTO_ACCOUNT}:root" in resource.validation_warnings[0]["fix"]
 
 
-def test_wrong_external_id_is_refused_by_moto_iam_auth(aws, monkeypatch, platform_is_moto_account):  # noqa: F811
+def test_wrong_external_id_is_refused_by_moto_iam_auth(aws, monkeypatch, platform_is_moto_account):
     world = build_moto_world(monkeypatch, external_id=str(uuid.uuid4()))
     resource = ResourceFactory(resource_role_arn=world.resource_role_arn)  # another project's id
 
@@ -109,7 +104,7 @@ def test_wrong_external_id_is_refused_by_moto_iam_auth(aws, monkeypatch, platfor
 
 
 def test_role_that_may_not_read_itself_skips_lint_with_a_note(
-    aws,  # noqa: F811
+    aws,
     monkeypatch,
     platform_is_moto_account,
 ):
@@ -161,7 +156,9 @@ def _raise(error):
     return check
 
 
-THROTTLED = AwsError("Throttling", "AWS throttled the request.", retryable=True, fault=Fault.THROTTLED)
+THROTTLED = AwsError(
+    "Throttling", "AWS throttled the request.", retryable=True, fault=Fault.THROTTLED
+)
 
 
 def test_transient_failure_before_the_last_attempt_stays_pending_and_raises(monkeypatch):

@@ -13,7 +13,9 @@ from tests.factories import ResourceFactory
 
 pytestmark = pytest.mark.django_db
 
-THROTTLED = AwsError("Throttling", "AWS throttled the request.", retryable=True, fault=Fault.THROTTLED)
+THROTTLED = AwsError(
+    "Throttling", "AWS throttled the request.", retryable=True, fault=Fault.THROTTLED
+)
 DENIED = AwsError("AccessDenied", "Check the trust policy.")
 
 
