@@ -5,6 +5,7 @@ from django.db import transaction
 
 from accounts.models import Account
 from accounts.tasks import account_validate_task
+from pamsite.validators import normalize_display_name
 from resources.models import Resource
 from resources.permissions import Capability, require
 from resources.validation import enqueue_on_commit, mark_pending, mark_pending_all
@@ -49,7 +50,7 @@ def account_create(
     require(user=actor, project=resource.project, capability=Capability.MANAGE_PROJECT)
     account = Account(
         resource=resource,
-        name=name.strip(),
+        name=normalize_display_name(name),
         description=description.strip(),
         target_role_arn=target_role_arn.strip(),
         session_duration=session_duration,
@@ -79,7 +80,7 @@ def account_update(
         Account.objects.select_for_update().select_related("resource__project").get(pk=account.pk)
     )
     before = account_fields(account)
-    account.name = name.strip()
+    account.name = normalize_display_name(name)
     account.description = description.strip()
     account.target_role_arn = target_role_arn.strip()
     account.session_duration = session_duration

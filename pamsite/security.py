@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpResponseBadRequest
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,31 @@ class SecurityHeadersMiddleware:
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
         return response
+
+
+class RefuseNulMiddleware:
+    """400 for a NUL byte in the path, a query parameter or a cookie, before any view runs:
+    PostgreSQL refuses to store or compare text with NUL, so such a value would otherwise end
+    as a 500 wherever it reaches a query (Django admin's autocomplete, a filter, a session)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        values = [request.path]
+        for key, items in request.GET.lists():
+            values += [key, *items]
+        for key, value in request.COOKIES.items():
+            values += [key, value]
+        if any("\x00" in value for value in values):
+            logger.warning(
+                "Refused a request with a NUL byte: %s", request.path.replace("\x00", "")
+            )
+            return HttpResponseBadRequest(
+                "Bad request: the address or a cookie contains a NUL byte.",
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
 
 
 def rate_limit_exceeded(*, key: str, limit: int, window_seconds: int = 60) -> bool:

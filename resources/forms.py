@@ -1,7 +1,7 @@
 from django import forms
 
 from pamsite.forms import RoleArnField
-from pamsite.validators import validate_display_name
+from pamsite.validators import validate_display_name, validate_project_slug
 from resources.models import Membership
 
 
@@ -24,5 +24,6 @@ class ProjectForm(forms.Form):
     slug = forms.SlugField(
         max_length=60,
         required=False,
+        validators=[validate_project_slug],
         help_text="Used in addresses. Letters, digits, hyphens; made from the name if empty.",
     )

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from pamsite.validators import validate_display_name, validate_role_arn
+from pamsite.validators import validate_display_name, validate_project_slug, validate_role_arn
 
 
 class Project(models.Model):
@@ -12,7 +12,7 @@ class Project(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=100, validators=[validate_display_name])
-    slug = models.SlugField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True, validators=[validate_project_slug])
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

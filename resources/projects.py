@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from pamsite.validators import normalize_display_name
 from resources.models import Membership, Project, Role
 from resources.permissions import Capability, require
 from sessions_audit.models import AuditAction
@@ -18,7 +19,7 @@ def project_create(*, name: str, owner, slug: str = "", actor=None, via: str = V
     platform admin (Django staff); by default the owner is."""
     actor = actor or owner
     require(user=actor, project=None, capability=Capability.CREATE_PROJECTS)
-    project = Project(name=name.strip(), slug=slug or slugify(name)[:60])
+    project = Project(name=normalize_display_name(name), slug=slug or slugify(name)[:60])
     project.full_clean()
     project.save()
     Membership.objects.create(user=owner, project=project, role=Role.ADMIN)
@@ -35,7 +36,7 @@ def project_update(*, actor, project: Project, name: str, slug: str, via: str = 
     require(user=actor, project=project, capability=Capability.MANAGE_PROJECT)
     project = Project.objects.select_for_update().get(pk=project.pk)
     before = {"name": project.name, "slug": project.slug}
-    project.name = name.strip()
+    project.name = normalize_display_name(name)
     project.slug = slug.strip()
     project.full_clean()
     project.save()

@@ -5,6 +5,7 @@ row and checks the caller's capability itself; validation against AWS is queued 
 from django.db import transaction
 
 from accounts.services import accounts_revalidate_for_resource
+from pamsite.validators import normalize_display_name
 from resources.models import Project, Resource
 from resources.permissions import Capability, require
 from resources.tasks import resource_validate_task
@@ -36,7 +37,7 @@ def resource_create(
     require(user=actor, project=project, capability=Capability.MANAGE_PROJECT)
     resource = Resource(
         project=project,
-        name=name.strip(),
+        name=normalize_display_name(name),
         description=description.strip(),
         resource_role_arn=resource_role_arn.strip(),
         created_by=actor,
@@ -61,7 +62,7 @@ def resource_update(
     require(user=actor, project=resource.project, capability=Capability.MANAGE_PROJECT)
     resource = Resource.objects.select_for_update().select_related("project").get(pk=resource.pk)
     before = resource_fields(resource)
-    resource.name = name.strip()
+    resource.name = normalize_display_name(name)
     resource.description = description.strip()
     resource.resource_role_arn = resource_role_arn.strip()
     arn_changed = resource.resource_role_arn != before["resource_role_arn"]

@@ -1,11 +1,35 @@
 from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from sessions_audit.models import AccessSession, AuditEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """The audit trail is append-only: nobody adds, edits or deletes it here, superusers
-    included."""
+    included. An attempt gets admin's own 403 page that says so."""
+
+    def _refused(self, request):
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "verbose_name_plural": opts.verbose_name_plural,
+            "reason": f"{str(opts.verbose_name_plural).capitalize()} are read-only: they are "
+            "the audit trail. Nobody adds, changes or deletes them, superusers included.",
+            "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+        }
+        return TemplateResponse(request, "admin/read_only_refused.html", context, status=403)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return self._refused(request)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return self._refused(request)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "POST":
+            return self._refused(request)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request):
         return False

@@ -16,6 +16,9 @@ _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 # IAM paths: "/" alone, or "/" + printable ASCII (no spaces) + "/".
 _ROLE_PATH = re.compile(r"/(?:[\x21-\x7e]*/)?", re.ASCII)
 _ACCOUNT_ID = re.compile(r"\d{12}", re.ASCII)
+# IAM policy wildcards: an ARN typed here names exactly one role.
+_WILDCARDS = ("*", "?")
+WILDCARD_REFUSAL = "IAM wildcards are not allowed here: name one role."
 
 _SERVICE_NAMES = {
     "s3": "an S3",
@@ -95,8 +98,14 @@ def parse_role_arn(value: str) -> RoleArn:
         raise InvalidRoleArn(f"This is {described}, not a role. {expected}")
     if not rest:
         raise InvalidRoleArn(f"The role name is missing. {expected}")
+    if any(wildcard in text for wildcard in _WILDCARDS):
+        raise InvalidRoleArn(f"{WILDCARD_REFUSAL} {expected}")
     path, _, name = ("/" + rest).rpartition("/")
     path += "/"
+    if "//" in path:
+        raise InvalidRoleArn(
+            f"The role path has an empty segment (//): write role/path/Name. {expected}"
+        )
     if len(path) > ROLE_PATH_MAX or not _ROLE_PATH.fullmatch(path):
         raise InvalidRoleArn(
             "The role path must be printable ASCII without spaces, at most "

@@ -7,6 +7,7 @@ must never store or log it.
 """
 
 import json
+import re
 import threading
 from urllib.parse import urlencode
 
@@ -65,10 +66,16 @@ def get_signin_token(credentials: Credentials, *, url: str) -> str:
             retryable=True, fault=Fault.UNAVAILABLE,
         )  # fmt: skip
     if response.status_code != 200:
+        secrets = (
+            credentials.access_key_id,
+            credentials.secret_access_key,
+            credentials.session_token,
+        )
+        excerpt = reply_excerpt(response.text, secrets=secrets)
         raise AwsError(
-            "FederationRejected", "The AWS sign-in endpoint refused the session "
-            f"(HTTP {response.status_code}). Credentials from role chaining cannot be used with "
-            "SessionDuration; check that the target role session is valid.",
+            "FederationRejected", "The AWS sign-in endpoint refused the session credentials "
+            f"(HTTP {response.status_code}; no SessionDuration was sent). It answered: "
+            f"{excerpt or '(an empty reply)'}",
             hop=HOP_FEDERATION,
         )  # fmt: skip
     try:
@@ -86,6 +93,23 @@ def get_signin_token(credentials: Credentials, *, url: str) -> str:
             hop=HOP_FEDERATION, fault=Fault.BAD_REPLY,
         )  # fmt: skip
     return token
+
+
+EXCERPT_MAX = 200
+# Runs of token-like characters long enough to be a key, a token or a signature.
+_TOKEN_LIKE = re.compile(r"[A-Za-z0-9+/=_%-]{32,}")
+
+
+def reply_excerpt(text: str, *, secrets: tuple[str, ...] = ()) -> str:
+    """A short, printable excerpt of what an endpoint answered, for a hint a person reads and
+    a session row keeps: whitespace folded, anything token-like and the given secrets
+    replaced by [redacted], cut to EXCERPT_MAX characters."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    text = _TOKEN_LIKE.sub("[redacted]", text)
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    return text if len(text) <= EXCERPT_MAX else text[: EXCERPT_MAX - 1] + "…"
 
 
 def login_url(

@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pamsite.aws.arns import parse_role_arn
+from pamsite.aws.arns import InvalidRoleArn, parse_role_arn
 
 VERSION = "2012-10-17"
 
@@ -44,16 +44,24 @@ def resource_role_trust_policy(
     }
 
 
+def _one_role(arn: str):
+    try:
+        return parse_role_arn(arn or "")
+    except InvalidRoleArn:
+        return None
+
+
 def resource_role_permissions_policy(
     *, resource_role_arn: str, target_role_arns: Iterable[str] = ()
 ) -> dict:
     """Permissions policy of the Resource Role: sts:AssumeRole on the target roles.
 
-    Lists the given target role ARNs; with none yet, every role of the Resource Role's account
-    (``arn:<partition>:iam::<account>:role/*``), which the admin should narrow once the
-    accounts exist.
+    Lists the given target role ARNs, each one role: one that is not a role ARN (a wildcard
+    stored before wildcards were refused) is left out, never widened. With none yet, every role
+    of the Resource Role's account (``arn:<partition>:iam::<account>:role/*``), the one
+    wildcard, which the page says to narrow once the accounts exist.
     """
-    resources = sorted({arn.strip() for arn in target_role_arns if arn and arn.strip()})
+    resources = sorted({str(role) for role in map(_one_role, target_role_arns) if role})
     if not resources:
         role = parse_role_arn(resource_role_arn)
         resources = [f"arn:{role.partition}:iam::{role.account_id}:role/*"]

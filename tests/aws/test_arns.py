@@ -10,6 +10,8 @@ GOOD = [
     ("  arn:aws:iam::123456789012:role/Trim \n", "aws", "/", "Trim"),
     ("arn:aws:iam::123456789012:role/a+b=c,d.e@f_g-h", "aws", "/", "a+b=c,d.e@f_g-h"),
     ("arn:aws:iam::123456789012:role/" + "r" * 64, "aws", "/", "r" * 64),
+    ("arn:aws:iam::123456789012:role/" + "p" * 510 + "/x", "aws", "/" + "p" * 510 + "/", "x"),
+    ("arn:aws:iam::123456789012:role/a!b#~/x", "aws", "/a!b#~/", "x"),
 ]
 
 
@@ -49,6 +51,13 @@ BAD = [
     ("arn:aws:iam::123456789012:role/" + "p/" * 300 + "Name", "role path"),
     ("arn:aws:iam::123456789012:role/" + "x" * 3000, "at most 2048"),
     ("arn:aws:iam::123456789012:role/Ünïcode", "1 to 64"),
+    ("arn:aws:iam::123456789012:role/*", "IAM wildcards are not allowed here: name one role"),
+    ("arn:aws:iam::123456789012:role/*/x", "IAM wildcards"),
+    ("arn:aws:iam::123456789012:role/a?/x", "IAM wildcards"),
+    ("arn:aws:iam::123456789012:role/Admin*", "IAM wildcards"),
+    ("arn:aws:iam::123456789012:role//x", "empty segment"),
+    ("arn:aws:iam::123456789012:role/a//x", "empty segment"),
+    ("arn:aws:iam::123456789012:role/" + "p" * 511 + "/x", "at most 512"),
 ]
 
 

@@ -175,3 +175,41 @@ def test_configured_endpoint_overrides_the_partition_host():
     assert federation_url("aws", "eu-west-1", "http://127.0.0.1:9000/federation") == (
         "http://127.0.0.1:9000/federation"
     )
+
+
+def test_a_refusal_says_the_status_and_what_the_endpoint_answered(endpoint):
+    endpoint.mock(return_value=httpx.Response(400, text="Invalid credentials\nparameter"))
+
+    with pytest.raises(AwsError) as caught:
+        get_signin_token(CREDENTIALS, url=URL)
+
+    hint = caught.value.hint
+    assert "HTTP 400" in hint and "It answered: Invalid credentials parameter" in hint
+    # It states what we know: no SessionDuration was sent, so it does not blame one.
+    assert "cannot be used with SessionDuration" not in hint
+
+
+def test_a_refusal_that_echoes_secrets_never_shows_them(endpoint):
+    echo = (
+        f"Bad session {CREDENTIALS.secret_access_key} {CREDENTIALS.session_token} "
+        f"{CREDENTIALS.access_key_id} sig=QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlq"
+    )
+    endpoint.mock(return_value=httpx.Response(403, text=echo))
+
+    with pytest.raises(AwsError) as caught:
+        get_signin_token(CREDENTIALS, url=URL)
+
+    hint = caught.value.hint
+    for secret in (CREDENTIALS.secret_access_key, CREDENTIALS.session_token,
+                   CREDENTIALS.access_key_id, "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVph"):  # fmt: skip
+        assert secret not in hint
+    assert "[redacted]" in hint and "HTTP 403" in hint
+
+
+def test_a_long_reply_is_cut_to_an_excerpt(endpoint):
+    endpoint.mock(return_value=httpx.Response(400, text="<html>" + "no " * 500 + "</html>"))
+
+    with pytest.raises(AwsError) as caught:
+        get_signin_token(CREDENTIALS, url=URL)
+
+    assert len(caught.value.hint) < 400 and caught.value.hint.endswith("…")

@@ -66,6 +66,17 @@ def test_permissions_with_one_target_name_it_alone():
     assert statement["Resource"] == TARGETS[0]
 
 
+def test_a_stored_wildcard_target_never_widens_the_permissions():
+    wildcards = ["arn:aws:iam::123456789012:role/Admin*", "arn:aws:iam::123456789012:role/*"]
+    statement = _statement(
+        resource_role_permissions_policy(
+            resource_role_arn=BRIDGE, target_role_arns=[*wildcards, TARGETS[0]]
+        )
+    )
+
+    assert statement["Resource"] == TARGETS[0]
+
+
 def test_permissions_without_targets_cover_the_account_roles():
     statement = _statement(resource_role_permissions_policy(resource_role_arn=BRIDGE))
 

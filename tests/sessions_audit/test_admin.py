@@ -73,3 +73,22 @@ def test_audit_events_are_read_only_too(superuser_client):
 def test_every_model_has_a_searchable_admin_list(superuser_client, name):
     response = superuser_client.get(reverse(f"admin:{name}_changelist"), {"q": "x"})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("how", ["add", "change", "delete"])
+def test_a_refusal_is_admins_own_page_and_says_why(superuser_client, how):
+    session = AccessSessionFactory()
+    if how == "add":
+        response = superuser_client.get(reverse("admin:sessions_audit_accesssession_add"))
+    elif how == "change":
+        url = reverse("admin:sessions_audit_accesssession_change", args=[session.pk])
+        response = superuser_client.post(url, {"status": "revoked"})
+    else:
+        url = reverse("admin:sessions_audit_accesssession_delete", args=[session.pk])
+        response = superuser_client.post(url, {"post": "yes"})
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "Access sessions are read-only: they are the audit trail." in body
+    assert "Your role in this project" not in body
+    assert "Django administration" in body  # admin's own page, with its header
+    assert AccessSession.objects.filter(pk=session.pk, status=session.status).exists()
