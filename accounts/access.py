@@ -88,9 +88,11 @@ def account_access(
         account = Account.objects.select_related("resource__project").get(pk=account.pk)
     resource = account.resource
     require(
-        user=user, project=resource.project, capability=Capability.OPEN_CONSOLE,
+        user=user,
+        project=resource.project,
+        capability=Capability.OPEN_CONSOLE,
         membership=membership,
-    )  # fmt: skip
+    )
     if not user.email:
         # The email is the RoleSessionName CloudTrail shows: no email, no attributable session.
         raise PermissionDenied(NO_EMAIL)
@@ -113,8 +115,12 @@ def account_access(
         )
         logger.warning(
             "Access failed: session=%s user=%s account=%s code=%s hop=%s",
-            session.pk, user.pk, account.pk, exc.code, getattr(exc, "hop", ""),
-        )  # fmt: skip
+            session.pk,
+            user.pk,
+            account.pk,
+            exc.code,
+            getattr(exc, "hop", ""),
+        )
         return AccessResult(session=session, error=exc)
     session = access_session_record_active(
         **record,
@@ -124,8 +130,12 @@ def account_access(
     )
     logger.info(
         "Access opened: session=%s user=%s account=%s assumed_role_arn=%s expires_at=%s",
-        session.pk, user.pk, account.pk, assumed.assumed_role_arn, assumed.expires_at.isoformat(),
-    )  # fmt: skip
+        session.pk,
+        user.pk,
+        account.pk,
+        assumed.assumed_role_arn,
+        assumed.expires_at.isoformat(),
+    )
     return AccessResult(session=session, login_url=url)
 
 

@@ -27,9 +27,11 @@ def account_for_member(*, user, slug: str, pk: int) -> tuple[Account, Membership
     if found is None:
         return None
     membership = Membership(
-        pk=found.membership_pk, user=user, project=found.resource.project,
+        pk=found.membership_pk,
+        user=user,
+        project=found.resource.project,
         role=found.membership_role,
-    )  # fmt: skip
+    )
     return found, membership
 
 

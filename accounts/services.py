@@ -43,9 +43,15 @@ def account_fields(account: Account) -> dict:
 
 @transaction.atomic
 def account_create(
-    *, actor, resource: Resource, name: str, target_role_arn: str, session_duration: int,
-    description: str = "", via: str = VIA_APP,
-) -> Account:  # fmt: skip
+    *,
+    actor,
+    resource: Resource,
+    name: str,
+    target_role_arn: str,
+    session_duration: int,
+    description: str = "",
+    via: str = VIA_APP,
+) -> Account:
     """Add a target role under a resource; its validation runs after commit."""
     require(user=actor, project=resource.project, capability=Capability.MANAGE_PROJECT)
     account = Account(
@@ -59,20 +65,28 @@ def account_create(
     account.full_clean()
     account.save()
     audit_event_record(
-        actor=actor, action=AuditAction.ACCOUNT_CREATE, project=resource.project,
+        actor=actor,
+        action=AuditAction.ACCOUNT_CREATE,
+        project=resource.project,
         target=account.name,
         detail={"target_role_arn": account.target_role_arn, "session_duration": session_duration},
         via=via,
-    )  # fmt: skip
+    )
     account_validation_enqueue(account_id=account.pk)
     return account
 
 
 @transaction.atomic
 def account_update(
-    *, actor, account: Account, name: str, target_role_arn: str, session_duration: int,
-    description: str = "", via: str = VIA_APP,
-) -> Account:  # fmt: skip
+    *,
+    actor,
+    account: Account,
+    name: str,
+    target_role_arn: str,
+    session_duration: int,
+    description: str = "",
+    via: str = VIA_APP,
+) -> Account:
     """Change an account (never its resource: its sessions belong to the one it was made
     under). A new target role or duration sends it back to pending and validates it again."""
     require(user=actor, project=account.resource.project, capability=Capability.MANAGE_PROJECT)
@@ -91,11 +105,14 @@ def account_update(
     account.full_clean()
     account.save()
     audit_event_record(
-        actor=actor, action=AuditAction.ACCOUNT_UPDATE, project=account.resource.project,
+        actor=actor,
+        action=AuditAction.ACCOUNT_UPDATE,
+        project=account.resource.project,
         target=account.name,
         detail={"target_role_arn": account.target_role_arn, "session_duration": session_duration},
-        old=changed_values(before, after), via=via,
-    )  # fmt: skip
+        old=changed_values(before, after),
+        via=via,
+    )
     if changed:
         account_validation_enqueue(account_id=account.pk)
     return account
@@ -111,9 +128,12 @@ def account_revalidate(*, actor, account: Account, via: str = VIA_APP) -> Accoun
     fields = mark_pending(account)
     account.save(update_fields=[*fields, "updated_at"])
     audit_event_record(
-        actor=actor, action=AuditAction.ACCOUNT_REVALIDATE, project=account.resource.project,
-        target=account.name, via=via,
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.ACCOUNT_REVALIDATE,
+        project=account.resource.project,
+        target=account.name,
+        via=via,
+    )
     account_validation_enqueue(account_id=account.pk)
     return account
 
@@ -124,7 +144,11 @@ def account_delete(*, actor, account: Account, via: str = VIA_APP) -> None:
     project = account.resource.project
     require(user=actor, project=project, capability=Capability.MANAGE_PROJECT)
     audit_event_record(
-        actor=actor, action=AuditAction.ACCOUNT_DELETE, project=project, target=account.name,
-        old=account_fields(account), via=via,
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.ACCOUNT_DELETE,
+        project=project,
+        target=account.name,
+        old=account_fields(account),
+        via=via,
+    )
     account.delete()

@@ -33,7 +33,10 @@ def account_validate(*, account_id: int, final_attempt: bool = True) -> Account 
         )
 
     outcome(
-        model=Account, pk=account_id, unchanged=validated, check=check,
+        model=Account,
+        pk=account_id,
+        unchanged=validated,
+        check=check,
         final_attempt=final_attempt,
-    )  # fmt: skip
+    )
     return Account.objects.filter(pk=account_id).first()

@@ -40,9 +40,12 @@ def account_list(request, slug):
     """Every account of the project; members and admins get an Access button per account."""
     project, membership = project_for_view(user=request.user, slug=slug)
     context = project_page(
-        request, project=project, membership=membership, tab="accounts",
+        request,
+        project=project,
+        membership=membership,
+        tab="accounts",
         accounts=accounts_for_project(project=project),
-    )  # fmt: skip
+    )
     return render_page(request, "accounts/account_list.html", context)
 
 

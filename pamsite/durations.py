@@ -11,10 +11,22 @@ MAX_SECONDS = 60 * 60
 ALLOWED = "15m to 1h, written like 15m, 30m, 45m, 1h or 3600s"
 
 _UNITS = {
-    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
-    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
-    "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
-}  # fmt: skip
+    "h": 3600,
+    "hr": 3600,
+    "hrs": 3600,
+    "hour": 3600,
+    "hours": 3600,
+    "m": 60,
+    "min": 60,
+    "mins": 60,
+    "minute": 60,
+    "minutes": 60,
+    "s": 1,
+    "sec": 1,
+    "secs": 1,
+    "second": 1,
+    "seconds": 1,
+}
 _TOKEN = re.compile(r"\s*(\d{1,6})\s*([a-z]+)\s*", re.ASCII)
 
 

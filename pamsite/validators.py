@@ -22,12 +22,39 @@ def validate_role_arn(value: str) -> None:
 # (/projects/new/ is the New project page; the others are routes at the top level or planned).
 RESERVED_SLUGS = frozenset(
     {
-        "new", "admin", "login", "logout", "api", "static", "media", "sso", "oidc", "saml",
-        "auth", "accounts", "mfa", "requests", "reviews", "invitations", "sessions", "audit",
-        "settings", "me", "my", "projects", "sandbox", "healthz", "help", "docs", "favicon",
-        "robots", "export", "edit", "delete",
+        "new",
+        "admin",
+        "login",
+        "logout",
+        "api",
+        "static",
+        "media",
+        "sso",
+        "oidc",
+        "saml",
+        "auth",
+        "accounts",
+        "mfa",
+        "requests",
+        "reviews",
+        "invitations",
+        "sessions",
+        "audit",
+        "settings",
+        "me",
+        "my",
+        "projects",
+        "sandbox",
+        "healthz",
+        "help",
+        "docs",
+        "favicon",
+        "robots",
+        "export",
+        "edit",
+        "delete",
     }
-)  # fmt: skip
+)
 
 
 def validate_project_slug(value: str) -> None:

@@ -55,9 +55,12 @@ class ProjectAdmin(ServiceAdmin):
 
 def _membership_save(request, membership: Membership) -> Membership:
     return projects.membership_set(
-        actor=request.user, project=membership.project, user=membership.user,
-        role=membership.role, via=VIA_ADMIN,
-    )  # fmt: skip
+        actor=request.user,
+        project=membership.project,
+        user=membership.user,
+        role=membership.role,
+        via=VIA_ADMIN,
+    )
 
 
 @admin.register(Membership)

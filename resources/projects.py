@@ -24,9 +24,13 @@ def project_create(*, name: str, owner, slug: str = "", actor=None, via: str = V
     project.save()
     Membership.objects.create(user=owner, project=project, role=Role.ADMIN)
     audit_event_record(
-        actor=actor, action=AuditAction.PROJECT_CREATE, project=project, target=project.name,
-        detail={"slug": project.slug, "owner": owner.email}, via=via,
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.PROJECT_CREATE,
+        project=project,
+        target=project.name,
+        detail={"slug": project.slug, "owner": owner.email},
+        via=via,
+    )
     return project
 
 
@@ -42,9 +46,14 @@ def project_update(*, actor, project: Project, name: str, slug: str, via: str = 
     project.save()
     after = {"name": project.name, "slug": project.slug}
     audit_event_record(
-        actor=actor, action=AuditAction.PROJECT_UPDATE, project=project, target=project.name,
-        detail=after, old=changed_values(before, after), via=via,
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.PROJECT_UPDATE,
+        project=project,
+        target=project.name,
+        detail=after,
+        old=changed_values(before, after),
+        via=via,
+    )
     return project
 
 
@@ -53,9 +62,13 @@ def project_delete(*, actor, project: Project, via: str = VIA_APP) -> None:
     """Delete a project. Its sessions protect it (ProtectedError) while they exist."""
     require(user=actor, project=project, capability=Capability.MANAGE_PROJECT)
     audit_event_record(
-        actor=actor, action=AuditAction.PROJECT_DELETE, project=project, target=project.name,
-        detail={"project_id": str(project.pk)}, via=via,
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.PROJECT_DELETE,
+        project=project,
+        target=project.name,
+        detail={"project_id": str(project.pk)},
+        via=via,
+    )
     project.delete()
 
 
@@ -69,9 +82,11 @@ def _user_with_email(email: str):
         )
     if len(users) > 1:
         raise ValidationError(
-            {"email": f"More than one user has the email {email}. Ask a platform admin to "
-             "give each person their own email address first."}
-        )  # fmt: skip
+            {
+                "email": f"More than one user has the email {email}. Ask a platform admin to "
+                "give each person their own email address first."
+            }
+        )
     return users[0]
 
 
@@ -97,10 +112,14 @@ def membership_set(
     membership.full_clean(validate_unique=False)
     membership.save()
     audit_event_record(
-        actor=actor, action=AuditAction.MEMBERSHIP_SET, project=project,
-        target=user.email or user.get_username(), detail={"role": role},
-        old={"role": old_role} if old_role != role else None, via=via,
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.MEMBERSHIP_SET,
+        project=project,
+        target=user.email or user.get_username(),
+        detail={"role": role},
+        old={"role": old_role} if old_role != role else None,
+        via=via,
+    )
     return membership
 
 
@@ -111,10 +130,13 @@ def membership_remove(*, actor, membership: Membership, via: str = VIA_APP) -> N
     if membership.role == Role.ADMIN:
         _refuse_last_admin(project=membership.project)
     audit_event_record(
-        actor=actor, action=AuditAction.MEMBERSHIP_REMOVE, project=membership.project,
+        actor=actor,
+        action=AuditAction.MEMBERSHIP_REMOVE,
+        project=membership.project,
         target=membership.user.email or membership.user.get_username(),
-        old={"role": membership.role}, via=via,
-    )  # fmt: skip
+        old={"role": membership.role},
+        via=via,
+    )
     membership.delete()
 
 

@@ -30,9 +30,14 @@ def resource_fields(resource: Resource) -> dict:
 
 @transaction.atomic
 def resource_create(
-    *, actor, project: Project, name: str, resource_role_arn: str, description: str = "",
+    *,
+    actor,
+    project: Project,
+    name: str,
+    resource_role_arn: str,
+    description: str = "",
     via: str = VIA_APP,
-) -> Resource:  # fmt: skip
+) -> Resource:
     """Register an AWS account connection; its validation runs after commit."""
     require(user=actor, project=project, capability=Capability.MANAGE_PROJECT)
     resource = Resource(
@@ -45,18 +50,27 @@ def resource_create(
     resource.full_clean()
     resource.save()
     audit_event_record(
-        actor=actor, action=AuditAction.RESOURCE_CREATE, project=project, target=resource.name,
-        detail={"resource_role_arn": resource.resource_role_arn}, via=via,
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.RESOURCE_CREATE,
+        project=project,
+        target=resource.name,
+        detail={"resource_role_arn": resource.resource_role_arn},
+        via=via,
+    )
     resource_validation_enqueue(resource_id=resource.pk)
     return resource
 
 
 @transaction.atomic
 def resource_update(
-    *, actor, resource: Resource, name: str, resource_role_arn: str, description: str = "",
+    *,
+    actor,
+    resource: Resource,
+    name: str,
+    resource_role_arn: str,
+    description: str = "",
     via: str = VIA_APP,
-) -> Resource:  # fmt: skip
+) -> Resource:
     """Change a resource. A new Resource Role ARN sends it and every account under it back to
     pending, and validates them again."""
     require(user=actor, project=resource.project, capability=Capability.MANAGE_PROJECT)
@@ -72,11 +86,14 @@ def resource_update(
     resource.save()
     after = resource_fields(resource)
     audit_event_record(
-        actor=actor, action=AuditAction.RESOURCE_UPDATE, project=resource.project,
+        actor=actor,
+        action=AuditAction.RESOURCE_UPDATE,
+        project=resource.project,
         target=resource.name,
         detail={"resource_role_arn": resource.resource_role_arn, "arn_changed": arn_changed},
-        old=changed_values(before, after), via=via,
-    )  # fmt: skip
+        old=changed_values(before, after),
+        via=via,
+    )
     if arn_changed:
         resource_validation_enqueue(resource_id=resource.pk)
         accounts_revalidate_for_resource(resource=resource)
@@ -91,9 +108,12 @@ def resource_revalidate(*, actor, resource: Resource, via: str = VIA_APP) -> Res
     fields = mark_pending(resource)
     resource.save(update_fields=[*fields, "updated_at"])
     audit_event_record(
-        actor=actor, action=AuditAction.RESOURCE_REVALIDATE, project=resource.project,
-        target=resource.name, via=via,
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.RESOURCE_REVALIDATE,
+        project=resource.project,
+        target=resource.name,
+        via=via,
+    )
     resource_validation_enqueue(resource_id=resource.pk)
     return resource
 
@@ -103,7 +123,11 @@ def resource_delete(*, actor, resource: Resource, via: str = VIA_APP) -> None:
     """Delete a resource and its accounts. Their sessions protect them (ProtectedError)."""
     require(user=actor, project=resource.project, capability=Capability.MANAGE_PROJECT)
     audit_event_record(
-        actor=actor, action=AuditAction.RESOURCE_DELETE, project=resource.project,
-        target=resource.name, old=resource_fields(resource), via=via,
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.RESOURCE_DELETE,
+        project=resource.project,
+        target=resource.name,
+        old=resource_fields(resource),
+        via=via,
+    )
     resource.delete()

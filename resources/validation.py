@@ -96,9 +96,15 @@ def enqueue_on_commit(*, task, model: type[models.Model], pk: int) -> None:
 
 
 def record(
-    *, model: type[models.Model], pk: int, unchanged: dict, status: str, code: str = "",
-    hint: str = "", warnings: list | None = None,
-) -> bool:  # fmt: skip
+    *,
+    model: type[models.Model],
+    pk: int,
+    unchanged: dict,
+    status: str,
+    code: str = "",
+    hint: str = "",
+    warnings: list | None = None,
+) -> bool:
     """Write a validation outcome, unless the row was deleted or the fields in `unchanged`
     (what was validated: an ARN, a duration) were edited meanwhile: a newer validation is then
     already queued. Returns whether it was written. updated_at is left alone (it dates edits)."""
@@ -130,27 +136,43 @@ def outcome(*, model: type[models.Model], pk: int, unchanged: dict, check, final
     except AwsError as exc:
         if exc.retryable and not final_attempt:
             record(
-                model=model, pk=pk, unchanged=unchanged, status=ValidationStatus.PENDING,
-                code=exc.code, hint=f"{exc.hint} Retrying automatically.",
-            )  # fmt: skip
+                model=model,
+                pk=pk,
+                unchanged=unchanged,
+                status=ValidationStatus.PENDING,
+                code=exc.code,
+                hint=f"{exc.hint} Retrying automatically.",
+            )
             raise
         return record(
-            model=model, pk=pk, unchanged=unchanged, status=ValidationStatus.INVALID,
-            code=exc.code, hint=exc.hint, warnings=[],
-        )  # fmt: skip
+            model=model,
+            pk=pk,
+            unchanged=unchanged,
+            status=ValidationStatus.INVALID,
+            code=exc.code,
+            hint=exc.hint,
+            warnings=[],
+        )
     except Exception as exc:
         # A bug or an unexpected reply must not leave the row pending forever.
         logger.exception("Validation of %s %s failed unexpectedly", model.__name__, pk)
         return record(
-            model=model, pk=pk, unchanged=unchanged, status=ValidationStatus.INVALID,
-            code="InternalError", hint="Validation failed unexpectedly "
+            model=model,
+            pk=pk,
+            unchanged=unchanged,
+            status=ValidationStatus.INVALID,
+            code="InternalError",
+            hint="Validation failed unexpectedly "
             f"({type(exc).__name__}); the error was logged for the operator. Validate again later.",
             warnings=[],
-        )  # fmt: skip
+        )
     return record(
-        model=model, pk=pk, unchanged=unchanged, status=ValidationStatus.VALID,
+        model=model,
+        pk=pk,
+        unchanged=unchanged,
+        status=ValidationStatus.VALID,
         warnings=getattr(result, "findings", None) or [],
-    )  # fmt: skip
+    )
 
 
 def resume(*, model: type[models.Model], task, limit: int = 200) -> int:
@@ -209,7 +231,10 @@ def resource_validate(*, resource_id: int, final_attempt: bool = True) -> Resour
         )
 
     outcome(
-        model=Resource, pk=resource_id, unchanged={"resource_role_arn": arn}, check=check,
+        model=Resource,
+        pk=resource_id,
+        unchanged={"resource_role_arn": arn},
+        check=check,
         final_attempt=final_attempt,
-    )  # fmt: skip
+    )
     return Resource.objects.filter(pk=resource_id).first()

@@ -28,9 +28,11 @@ class SessionFilterForm(forms.Form):
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     until = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Dates are UTC, both ends included.",
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)

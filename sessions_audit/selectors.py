@@ -22,9 +22,15 @@ PAGE_SIZE = 50
 
 
 def sessions_filter(
-    *, project: Project, user: str = "", account=None, resource=None, status: str = "",
-    since=None, until=None,
-) -> QuerySet[AccessSession]:  # fmt: skip
+    *,
+    project: Project,
+    user: str = "",
+    account=None,
+    resource=None,
+    status: str = "",
+    since=None,
+    until=None,
+) -> QuerySet[AccessSession]:
     """A project's sessions matching the filters, newest first. Rows read their status through
     AccessSession.effective_status; `.values()` readers add `with_effective_status()`."""
     qs = AccessSession.objects.filter(project=project)

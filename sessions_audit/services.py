@@ -12,9 +12,15 @@ VIA = (VIA_APP, VIA_ADMIN)
 
 
 def audit_event_record(
-    *, actor, action: AuditAction, project=None, target: str = "",
-    detail: dict[str, Any] | None = None, old: dict[str, Any] | None = None, via: str = VIA_APP,
-) -> AuditEvent:  # fmt: skip
+    *,
+    actor,
+    action: AuditAction,
+    project=None,
+    target: str = "",
+    detail: dict[str, Any] | None = None,
+    old: dict[str, Any] | None = None,
+    via: str = VIA_APP,
+) -> AuditEvent:
     """Write one audit row. Call inside the transaction of the change it describes.
 
     `detail` holds the new values, `old` the values they replaced (kept under "old", as Zulip's
@@ -58,9 +64,14 @@ def _session_clean(session: AccessSession) -> None:
 
 
 def _access_session_new(
-    *, user, account, role_session_name: str, duration_seconds: int | None,
-    source_ip: str | None, user_agent: str,
-) -> AccessSession:  # fmt: skip
+    *,
+    user,
+    account,
+    role_session_name: str,
+    duration_seconds: int | None,
+    source_ip: str | None,
+    user_agent: str,
+) -> AccessSession:
     resource = account.resource
     project = resource.project
     return AccessSession(
@@ -90,15 +101,27 @@ def _printable(text: str) -> str:
 
 @transaction.atomic
 def access_session_record_active(
-    *, user, account, role_session_name: str, duration_seconds: int, assumed_role_arn: str,
-    assumed_role_id: str, expires_at: datetime, source_ip: str | None, user_agent: str,
-) -> AccessSession:  # fmt: skip
+    *,
+    user,
+    account,
+    role_session_name: str,
+    duration_seconds: int,
+    assumed_role_arn: str,
+    assumed_role_id: str,
+    expires_at: datetime,
+    source_ip: str | None,
+    user_agent: str,
+) -> AccessSession:
     """Record a console session that was opened. Takes names and ids only: no credential,
     sign-in token or login URL ever reaches this function."""
     session = _access_session_new(
-        user=user, account=account, role_session_name=role_session_name,
-        duration_seconds=duration_seconds, source_ip=source_ip, user_agent=user_agent,
-    )  # fmt: skip
+        user=user,
+        account=account,
+        role_session_name=role_session_name,
+        duration_seconds=duration_seconds,
+        source_ip=source_ip,
+        user_agent=user_agent,
+    )
     session.status = AccessSession.Status.ACTIVE
     session.assumed_role_arn = assumed_role_arn
     session.assumed_role_id = assumed_role_id
@@ -110,15 +133,26 @@ def access_session_record_active(
 
 @transaction.atomic
 def access_session_record_failed(
-    *, user, account, role_session_name: str, duration_seconds: int | None, failure_code: str,
-    failure_message: str, source_ip: str | None, user_agent: str,
-) -> AccessSession:  # fmt: skip
+    *,
+    user,
+    account,
+    role_session_name: str,
+    duration_seconds: int | None,
+    failure_code: str,
+    failure_message: str,
+    source_ip: str | None,
+    user_agent: str,
+) -> AccessSession:
     """Record an Access click that did not open a session, with the AWS error code and the
     hint shown to the user."""
     session = _access_session_new(
-        user=user, account=account, role_session_name=role_session_name,
-        duration_seconds=duration_seconds, source_ip=source_ip, user_agent=user_agent,
-    )  # fmt: skip
+        user=user,
+        account=account,
+        role_session_name=role_session_name,
+        duration_seconds=duration_seconds,
+        source_ip=source_ip,
+        user_agent=user_agent,
+    )
     session.status = AccessSession.Status.FAILED
     session.failure_code = failure_code[:100]
     session.failure_message = failure_message

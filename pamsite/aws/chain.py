@@ -157,45 +157,71 @@ def sts_region(role_arn: str, region: str | None) -> str:
 
 
 def assume_bridge(
-    *, resource_role_arn: str, external_id: str, region: str | None,
+    *,
+    resource_role_arn: str,
+    external_id: str,
+    region: str | None,
     duration: int = BRIDGE_SESSION_SECONDS,
-) -> AssumedRole:  # fmt: skip
+) -> AssumedRole:
     """Hop 1 only: the platform assumes the Resource Role (also how a Resource is validated)."""
     client = clients.platform_sts_client(sts_region(resource_role_arn, region))
     ctx = HopContext(HOP_BRIDGE, resource_role_arn, "the platform identity", external_id)
     try:
         return assume_role(
-            client, role_arn=resource_role_arn, external_id=external_id,
-            session_name=PLATFORM_SESSION_NAME, duration=duration, ctx=ctx,
-        )  # fmt: skip
+            client,
+            role_arn=resource_role_arn,
+            external_id=external_id,
+            session_name=PLATFORM_SESSION_NAME,
+            duration=duration,
+            ctx=ctx,
+        )
     except AwsError as exc:
         # The platform may be an IAM user allowed more than 1h, or a role held to 1h.
         if exc.code in ("RoleChainingLimit", "MaxSessionDurationExceeded") and duration > 3600:
             return assume_bridge(
-                resource_role_arn=resource_role_arn, external_id=external_id, region=region,
+                resource_role_arn=resource_role_arn,
+                external_id=external_id,
+                region=region,
                 duration=3600,
-            )  # fmt: skip
+            )
         raise
 
 
 def assume_target(
-    *, bridge: AssumedRole, resource_role_arn: str, target_role_arn: str, external_id: str,
-    session_name: str, duration: int, region: str | None,
-) -> AssumedRole:  # fmt: skip
+    *,
+    bridge: AssumedRole,
+    resource_role_arn: str,
+    target_role_arn: str,
+    external_id: str,
+    session_name: str,
+    duration: int,
+    region: str | None,
+) -> AssumedRole:
     """Hop 2: with the bridge session, assume the target role as the person."""
     client = clients.sts_client_for(bridge.credentials, sts_region(target_role_arn, region))
     ctx = HopContext(HOP_TARGET, target_role_arn, resource_role_arn, external_id, duration)
     return assume_role(
-        client, role_arn=target_role_arn, external_id=external_id, session_name=session_name,
-        duration=duration, ctx=ctx,
-    )  # fmt: skip
+        client,
+        role_arn=target_role_arn,
+        external_id=external_id,
+        session_name=session_name,
+        duration=duration,
+        ctx=ctx,
+    )
 
 
 def chain(
-    *, resource_role_arn: str, target_role_arn: str, external_id: str, session_name: str,
-    duration: int, region: str | None, cache_version: str = "",
-    bridge_seconds: int = BRIDGE_PREFERRED_SECONDS, cache: BridgeCache | None = bridge_cache,
-) -> AssumedRole:  # fmt: skip
+    *,
+    resource_role_arn: str,
+    target_role_arn: str,
+    external_id: str,
+    session_name: str,
+    duration: int,
+    region: str | None,
+    cache_version: str = "",
+    bridge_seconds: int = BRIDGE_PREFERRED_SECONDS,
+    cache: BridgeCache | None = bridge_cache,
+) -> AssumedRole:
     """Both hops, reusing a cached bridge session when it still covers `duration`.
 
     `cache_version` must change whenever the Resource changes (callers pass its updated_at),
@@ -209,9 +235,11 @@ def chain(
     if bridge is None:
         asked = cache.bridge_seconds(resource_role_arn, bridge_seconds) if cache else bridge_seconds
         bridge = assume_bridge(
-            resource_role_arn=resource_role_arn, external_id=external_id, region=region,
+            resource_role_arn=resource_role_arn,
+            external_id=external_id,
+            region=region,
             duration=asked,
-        )  # fmt: skip
+        )
         if cache is not None:
             granted = (bridge.expires_at - datetime.now(UTC)).total_seconds()
             if asked > BRIDGE_SESSION_SECONDS and granted <= BRIDGE_SESSION_SECONDS:
@@ -219,16 +247,26 @@ def chain(
             cache.put(key, bridge)
     try:
         return assume_target(
-            bridge=bridge, resource_role_arn=resource_role_arn, target_role_arn=target_role_arn,
-            external_id=external_id, session_name=session_name, duration=duration, region=region,
-        )  # fmt: skip
+            bridge=bridge,
+            resource_role_arn=resource_role_arn,
+            target_role_arn=target_role_arn,
+            external_id=external_id,
+            session_name=session_name,
+            duration=duration,
+            region=region,
+        )
     except AwsError as exc:
         if from_cache and exc.code in ("AccessDenied", "ExpiredToken", "InvalidClientTokenId"):
             cache.drop(resource_role_arn)
             return chain(
-                resource_role_arn=resource_role_arn, target_role_arn=target_role_arn,
-                external_id=external_id, session_name=session_name, duration=duration,
-                region=region, cache_version=cache_version, bridge_seconds=bridge_seconds,
+                resource_role_arn=resource_role_arn,
+                target_role_arn=target_role_arn,
+                external_id=external_id,
+                session_name=session_name,
+                duration=duration,
+                region=region,
+                cache_version=cache_version,
+                bridge_seconds=bridge_seconds,
                 cache=cache,
-            )  # fmt: skip
+            )
         raise

@@ -22,9 +22,14 @@ _THROTTLING = {
     "SlowDown",
 }
 _PLATFORM_CREDENTIALS = {
-    "ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "SignatureDoesNotMatch",
-    "UnrecognizedClientException", "InvalidAccessKeyId", "IncompleteSignature",
-}  # fmt: skip
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "UnrecognizedClientException",
+    "InvalidAccessKeyId",
+    "IncompleteSignature",
+}
 
 
 class Fault(StrEnum):
@@ -45,8 +50,16 @@ class AwsError(Exception):
     tells an admin what to check, `retryable` says whether trying again may help, `fault`
     what kind of failure it is and `hop` where in the chain it happened."""
 
-    def __init__(self, code: str, hint: str, *, message: str = "", hop: str = "",
-                 retryable: bool = False, fault: Fault = Fault.REFUSED):  # fmt: skip
+    def __init__(
+        self,
+        code: str,
+        hint: str,
+        *,
+        message: str = "",
+        hop: str = "",
+        retryable: bool = False,
+        fault: Fault = Fault.REFUSED,
+    ):
         super().__init__(f"{code}: {message or hint}")
         self.code = code
         self.hint = hint
@@ -99,8 +112,13 @@ def from_botocore(exc: Exception, ctx: HopContext) -> AwsError:
             retryable=True,
             fault=Fault.UNREACHABLE,
         )
-    return AwsError("AwsClientError", "An unexpected error happened talking to AWS.",
-                    message=type(exc).__name__, hop=ctx.hop, fault=Fault.BAD_REPLY)  # fmt: skip
+    return AwsError(
+        "AwsClientError",
+        "An unexpected error happened talking to AWS.",
+        message=type(exc).__name__,
+        hop=ctx.hop,
+        fault=Fault.BAD_REPLY,
+    )
 
 
 def _client_error(code: str, message: str, ctx: HopContext) -> AwsError:
@@ -162,5 +180,6 @@ def _client_error(code: str, message: str, ctx: HopContext) -> AwsError:
             message=message,
             hop=ctx.hop,
         )
-    return AwsError(code, "AWS refused the request: " + (message or code), message=message,
-                    hop=ctx.hop)  # fmt: skip
+    return AwsError(
+        code, "AWS refused the request: " + (message or code), message=message, hop=ctx.hop
+    )

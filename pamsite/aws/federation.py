@@ -50,21 +50,31 @@ def get_signin_token(credentials: Credentials, *, url: str) -> str:
         response = http_client().post(url, data={"Action": "getSigninToken", "Session": session})
     except httpx.TimeoutException:
         raise AwsError(
-            "FederationTimeout", "The AWS sign-in endpoint did not answer in time. Try again.",
-            hop=HOP_FEDERATION, retryable=True, fault=Fault.TIMEOUT,
-        ) from None  # fmt: skip
+            "FederationTimeout",
+            "The AWS sign-in endpoint did not answer in time. Try again.",
+            hop=HOP_FEDERATION,
+            retryable=True,
+            fault=Fault.TIMEOUT,
+        ) from None
     except httpx.HTTPError as exc:
         raise AwsError(
-            "FederationUnreachable", "The server could not reach the AWS sign-in endpoint. "
-            "Check its network and proxy settings.", message=type(exc).__name__,
-            hop=HOP_FEDERATION, retryable=True, fault=Fault.UNREACHABLE,
-        ) from None  # fmt: skip
+            "FederationUnreachable",
+            "The server could not reach the AWS sign-in endpoint. "
+            "Check its network and proxy settings.",
+            message=type(exc).__name__,
+            hop=HOP_FEDERATION,
+            retryable=True,
+            fault=Fault.UNREACHABLE,
+        ) from None
     if response.status_code >= 500:
         raise AwsError(
-            "FederationUnavailable", "The AWS sign-in endpoint had an internal error "
-            f"(HTTP {response.status_code}). Try again in a moment.", hop=HOP_FEDERATION,
-            retryable=True, fault=Fault.UNAVAILABLE,
-        )  # fmt: skip
+            "FederationUnavailable",
+            "The AWS sign-in endpoint had an internal error "
+            f"(HTTP {response.status_code}). Try again in a moment.",
+            hop=HOP_FEDERATION,
+            retryable=True,
+            fault=Fault.UNAVAILABLE,
+        )
     if response.status_code != 200:
         secrets = (
             credentials.access_key_id,
@@ -73,25 +83,30 @@ def get_signin_token(credentials: Credentials, *, url: str) -> str:
         )
         excerpt = reply_excerpt(response.text, secrets=secrets)
         raise AwsError(
-            "FederationRejected", "The AWS sign-in endpoint refused the session credentials "
+            "FederationRejected",
+            "The AWS sign-in endpoint refused the session credentials "
             f"(HTTP {response.status_code}; no SessionDuration was sent). It answered: "
             f"{excerpt or '(an empty reply)'}",
             hop=HOP_FEDERATION,
-        )  # fmt: skip
+        )
     try:
         token = response.json().get("SigninToken")
     except (ValueError, AttributeError):
         raise AwsError(
-            "FederationInvalidResponse", "The AWS sign-in endpoint answered with something "
+            "FederationInvalidResponse",
+            "The AWS sign-in endpoint answered with something "
             "that is not JSON. Check PAM_FEDERATION_ENDPOINT or any proxy in between.",
-            hop=HOP_FEDERATION, fault=Fault.BAD_REPLY,
-        ) from None  # fmt: skip
+            hop=HOP_FEDERATION,
+            fault=Fault.BAD_REPLY,
+        ) from None
     if not token or not isinstance(token, str):
         raise AwsError(
-            "FederationMissingToken", "The AWS sign-in endpoint answered without a sign-in "
+            "FederationMissingToken",
+            "The AWS sign-in endpoint answered without a sign-in "
             "token. Try again; if it persists, check PAM_FEDERATION_ENDPOINT.",
-            hop=HOP_FEDERATION, fault=Fault.BAD_REPLY,
-        )  # fmt: skip
+            hop=HOP_FEDERATION,
+            fault=Fault.BAD_REPLY,
+        )
     return token
 
 

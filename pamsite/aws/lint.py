@@ -73,9 +73,12 @@ def parse_policy(document: dict | str) -> dict:
 
 
 def lint_trust_policy(
-    document: dict | str, *, external_id: str, platform_account_id: str = "",
+    document: dict | str,
+    *,
+    external_id: str,
+    platform_account_id: str = "",
     partition: str = "aws",
-) -> list[Finding]:  # fmt: skip
+) -> list[Finding]:
     """Check a Resource Role's trust policy against the External ID and the platform account.
 
     Looks at every Allow statement that lets an AWS principal call sts:AssumeRole. Warns when
@@ -107,7 +110,7 @@ def lint_trust_policy(
                     external_id=external_id,
                     platform_account_id=platform_account_id,
                     partition=partition,
-                )  # fmt: skip
+                )
             )
     return findings
 
@@ -245,9 +248,12 @@ def _lint_statement(
     )
     platform = platform_principal(platform_account_id or "<platform account id>", partition)
     fixed = _fixed_statement(
-        statement, external_id=external_id, platform=platform,
-        platform_account_id=platform_account_id, fix_principal=wildcard or bool(others),
-    )  # fmt: skip
+        statement,
+        external_id=external_id,
+        platform=platform,
+        platform_account_id=platform_account_id,
+        fix_principal=wildcard or bool(others),
+    )
     fix = "Replace it with:\n" + json.dumps(fixed, indent=2)
     findings = []
     if wildcard:
@@ -285,9 +291,13 @@ def _lint_statement(
 
 
 def _fixed_statement(
-    statement: dict, *, external_id: str, platform: str, platform_account_id: str,
+    statement: dict,
+    *,
+    external_id: str,
+    platform: str,
+    platform_account_id: str,
     fix_principal: bool,
-) -> dict:  # fmt: skip
+) -> dict:
     fixed = {k: v for k, v in statement.items() if k not in ("NotPrincipal", "Condition")}
     if fix_principal or "NotPrincipal" in statement:
         kept = [

@@ -20,13 +20,20 @@ class Partition:
 _PARTITIONS = {
     "aws": Partition("aws", "us-east-1", "signin.aws.amazon.com", "console.aws.amazon.com", ()),
     "aws-us-gov": Partition(
-        "aws-us-gov", "us-gov-west-1", "signin.amazonaws-us-gov.com",
-        "console.amazonaws-us-gov.com", ("us-gov-",),
+        "aws-us-gov",
+        "us-gov-west-1",
+        "signin.amazonaws-us-gov.com",
+        "console.amazonaws-us-gov.com",
+        ("us-gov-",),
     ),
     "aws-cn": Partition(
-        "aws-cn", "cn-north-1", "signin.amazonaws.cn", "console.amazonaws.cn", ("cn-",),
+        "aws-cn",
+        "cn-north-1",
+        "signin.amazonaws.cn",
+        "console.amazonaws.cn",
+        ("cn-",),
     ),
-}  # fmt: skip
+}
 assert set(_PARTITIONS) == set(PARTITIONS)
 
 

@@ -85,9 +85,12 @@ def resource_role_check(
 
 
 def trust_policy_findings(
-    *, credentials: chain.Credentials, resource_role_arn: str, external_id: str,
+    *,
+    credentials: chain.Credentials,
+    resource_role_arn: str,
+    external_id: str,
     platform_account_id: str = "",
-) -> list[lint.Finding]:  # fmt: skip
+) -> list[lint.Finding]:
     """iam:GetRole on the Resource Role with its own session, then lint the trust policy.
 
     Reading the role is optional: a role without iam:GetRole on itself gets a note, never a
@@ -129,17 +132,25 @@ def trust_policy_findings(
 
 
 def target_role_check(
-    *, resource_role_arn: str, target_role_arn: str, external_id: str, duration: int,
+    *,
+    resource_role_arn: str,
+    target_role_arn: str,
+    external_id: str,
+    duration: int,
     region: str | None,
-) -> TargetCheck:  # fmt: skip
+) -> TargetCheck:
     """Both hops as an Access click makes them, with the account's duration and the session
     name "pam-validation". Raises AwsError (hop says which one failed)."""
     bridge = chain.assume_bridge(
         resource_role_arn=resource_role_arn, external_id=external_id, region=region
     )
     target = chain.assume_target(
-        bridge=bridge, resource_role_arn=resource_role_arn, target_role_arn=target_role_arn,
-        external_id=external_id, session_name=VALIDATION_SESSION_NAME, duration=duration,
+        bridge=bridge,
+        resource_role_arn=resource_role_arn,
+        target_role_arn=target_role_arn,
+        external_id=external_id,
+        session_name=VALIDATION_SESSION_NAME,
+        duration=duration,
         region=region,
-    )  # fmt: skip
+    )
     return TargetCheck(assumed_role_arn=target.assumed_role_arn)
