@@ -17,6 +17,7 @@ from accounts.forms import AccountForm
 from accounts.models import Account
 from accounts.selectors import account_for_member, accounts_for_project
 from pamsite.aws.errors import Fault
+from pamsite.client_ip import client_ip
 from pamsite.pages import apply_service_errors, redirect_page, render_page
 from resources.models import Resource
 from resources.pages import project_page
@@ -125,8 +126,8 @@ def account_access_view(request, slug, pk):
 
     POST only (CSRF-protected), so no GET, prefetch or crawler ever opens a session. 404 for
     accounts outside the user's projects, 403 for auditors, and on a failure a page with the
-    code and hint (failure_status), never a 500. The source IP is REMOTE_ADDR: behind a proxy
-    that is the proxy's address until a trusted-proxy setting for X-Forwarded-For exists.
+    code and hint (failure_status), never a 500. The source IP is the client's, behind the
+    proxies PAM_TRUSTED_PROXIES names (pamsite.client_ip).
     """
     if not request.user.is_authenticated:
         # Back after sign-in to the accounts page: `next` = this URL would come back as a GET,
@@ -146,7 +147,7 @@ def account_access_view(request, slug, pk):
             user=request.user,
             account=account,
             membership=membership,
-            source_ip=request.META.get("REMOTE_ADDR"),
+            source_ip=client_ip(request.META),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
     except NotAMember:

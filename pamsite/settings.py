@@ -5,6 +5,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from pamsite.client_ip import trusted_networks
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -190,6 +192,10 @@ if DEBUG:
 PAM_ISSUER_URL = env("PAM_ISSUER_URL", default="http://127.0.0.1:8000/")
 # Access clicks one user may make per minute.
 PAM_ACCESS_RATE_LIMIT = env.int("PAM_ACCESS_RATE_LIMIT", default=20)
+# The reverse proxies (CIDRs) whose X-Forwarded-For is believed (pamsite/client_ip.py);
+# empty: the peer address (REMOTE_ADDR) is the client's.
+PAM_TRUSTED_PROXIES = [p for p in env.list("PAM_TRUSTED_PROXIES", default=[]) if p.strip()]
+trusted_networks(PAM_TRUSTED_PROXIES)  # a typo stops the start with a message, never trusts all
 
 LOGGING = {
     "version": 1,
