@@ -4,6 +4,21 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+
+def refused_page(model_admin, request, *, title: str, reason: str, back_url: str = ""):
+    """Admin's own 403 page, in admin's look, saying why something is not allowed."""
+    opts = model_admin.model._meta
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "reason": reason,
+        "verbose_name_plural": opts.verbose_name_plural,
+        "back_url": back_url or reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+    }
+    return TemplateResponse(request, "admin/refused.html", context, status=403)
 
 
 class ServiceAdmin(admin.ModelAdmin):

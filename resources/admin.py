@@ -3,10 +3,13 @@ through the same services as the app's pages (their audit events say via: admin)
 accounts app adds its inline to ResourceAdmin."""
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 
-from pamsite.admin_helpers import ServiceAdmin, adopt
-from resources import projects, services
+from pamsite.admin_helpers import ServiceAdmin, adopt, refused_page
+from resources import projects, services, users
 from resources.models import Membership, Project, Resource
 from sessions_audit.services import VIA_ADMIN
 
@@ -32,11 +35,38 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(ServiceAdmin):
-    list_display = ["name", "slug", "id", "created_at"]
+    list_display = ["name", "slug", "id", "created_at", "archived_at"]
+    list_filter = [("archived_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "slug", "id"]
-    readonly_fields = ["id", "created_at"]
+    readonly_fields = ["id", "created_at", "archived_at"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+    actions = ["archive"]
+
+    @admin.action(description="Archive (history stays, nothing can be opened or changed)")
+    def archive(self, request, queryset):
+        archived = 0
+        for project in queryset.filter(archived_at__isnull=True):
+            projects.project_archive(actor=request.user, project=project, via=VIA_ADMIN)
+            archived += 1
+        self.message_user(request, f"{archived} project(s) archived.")
+
+    def delete_view(self, request, object_id, extra_context=None):
+        project = self.get_object(request, object_id)
+        if project is not None and projects.project_has_history(project):
+            return refused_page(
+                self,
+                request,
+                title=f"{project} cannot be deleted",
+                reason=projects.PROJECT_HAS_HISTORY,
+            )
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_actions(self, request):
+        # Bulk delete would meet the same refusal for every project with history.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -139,3 +169,45 @@ class ResourceAdmin(ServiceAdmin):
 
     def delete_model(self, request, obj):
         services.resource_delete(actor=request.user, resource=obj, via=VIA_ADMIN)
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class AuditedUserAdmin(UserAdmin):
+    """Django's User admin, audited: a change of email (the role session name CloudTrail
+    shows), username, active, staff or superuser writes an audit event with old and new
+    values, and so does setting a password. People with history are deactivated, not deleted.
+    """
+
+    def save_model(self, request, obj, form, change):
+        before = {}
+        if change:
+            before = users.user_values(type(obj).objects.get(pk=obj.pk))
+        super().save_model(request, obj, form, change)
+        users.user_changes_record(actor=request.user, user=obj, before=before)
+
+    def user_change_password(self, request, id, form_url=""):
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                user = self.get_object(request, id)
+                users.user_password_set_record(actor=request.user, user=user)
+        return response
+
+    def delete_view(self, request, object_id, extra_context=None):
+        user = self.get_object(request, object_id)
+        if user is not None and users.user_has_history(user):
+            return refused_page(
+                self,
+                request,
+                title=f"{user} cannot be deleted",
+                reason=users.USER_HAS_HISTORY.format(user=user.email or user.get_username()),
+            )
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions

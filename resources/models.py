@@ -14,12 +14,20 @@ class Project(models.Model):
     name = models.CharField(max_length=100, validators=[validate_display_name])
     slug = models.SlugField(max_length=60, unique=True, validators=[validate_project_slug])
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Projects are never deleted once they have history (every project has: its creation is
+    # audited): archived, its consoles can no longer be opened nor anything in it changed,
+    # and its sessions and audit events stay readable.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     @property
     def external_id(self) -> str:

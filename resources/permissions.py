@@ -40,6 +40,12 @@ REFUSALS: dict[Capability, str] = {
     Capability.CREATE_PROJECTS: "Only platform admins create projects.",
 }
 NO_SUCH_PROJECT = "No such project."
+ARCHIVED = (
+    "This project is archived: its sessions and audit trail stay readable, but no console "
+    "can be opened and nothing in it can be changed."
+)
+# What an archived project no longer allows, to anyone.
+REFUSED_WHEN_ARCHIVED = frozenset({Capability.OPEN_CONSOLE, Capability.MANAGE_PROJECT})
 NO_EMAIL = "Your user has no email address. Ask an admin to set one."
 
 # Django superusers manage every project through Django admin (the only way they reach a
@@ -56,9 +62,14 @@ def role_can(role: str, capability: Capability) -> bool:
 
 
 def capabilities(membership: Membership | None) -> dict[str, bool]:
-    """For templates: `can.manage_project` and so on."""
+    """For templates: `can.manage_project` and so on (an archived project's are read-only)."""
     role = membership.role if membership is not None else ""
-    return {capability.value: role_can(role, capability) for capability in Capability}
+    archived = membership is not None and membership.project.archived_at is not None
+    return {
+        capability.value: role_can(role, capability)
+        and not (archived and capability in REFUSED_WHEN_ARCHIVED)
+        for capability in Capability
+    }
 
 
 def can_create_projects(user) -> bool:
@@ -92,20 +103,30 @@ def require(
         return None
     found = membership_of(user=user, project=project, membership=membership)
     if found is not None and role_can(found.role, capability):
+        _refuse_if_archived(project, capability)
         return found
     if capability in SUPERUSER_CAPABILITIES and getattr(user, "is_superuser", False):
+        _refuse_if_archived(project, capability)
         return found
     if found is None:
         raise NotAMember(NO_SUCH_PROJECT)
     raise PermissionDenied(REFUSALS[capability])
 
 
+def _refuse_if_archived(project: Project, capability: Capability) -> None:
+    if capability in REFUSED_WHEN_ARCHIVED and project.archived_at is not None:
+        raise PermissionDenied(ARCHIVED)
+
+
 def view_gate(membership: Membership | None, capability: Capability | None = None) -> Membership:
-    """For views: 404 without a membership, 403 when its role lacks `capability`."""
+    """For views: 404 without a membership, 403 when its role lacks `capability` or the
+    project is archived and the capability changes or opens something."""
     if membership is None:
         raise Http404(NO_SUCH_PROJECT)
-    if capability is not None and not role_can(membership.role, capability):
-        raise PermissionDenied(REFUSALS[capability])
+    if capability is not None:
+        if not role_can(membership.role, capability):
+            raise PermissionDenied(REFUSALS[capability])
+        _refuse_if_archived(membership.project, capability)
     return membership
 
 

@@ -4,6 +4,7 @@ and checks the caller's capability itself, whoever called it (a page or Django a
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from pamsite.validators import normalize_display_name
@@ -57,16 +58,49 @@ def project_update(*, actor, project: Project, name: str, slug: str, via: str = 
     return project
 
 
+PROJECT_HAS_HISTORY = (
+    "A project with history cannot be deleted: its sessions and audit events are the audit "
+    "trail. Archive it instead; its history stays readable."
+)
+
+
+def project_has_history(project: Project) -> bool:
+    return project.audit_events.exists() or project.access_sessions.exists()
+
+
+@transaction.atomic
+def project_archive(*, actor, project: Project, via: str = VIA_APP) -> Project:
+    """Archive a project: no console can be opened in it and nothing in it changed any more;
+    its sessions and audit events stay readable. There is no way back in the app."""
+    require(user=actor, project=project, capability=Capability.MANAGE_PROJECT)
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    project.archived_at = timezone.now()
+    project.save(update_fields=["archived_at"])
+    audit_event_record(
+        actor=actor,
+        action=AuditAction.PROJECT_ARCHIVE,
+        project=project,
+        target=project.name,
+        detail={"archived_at": project.archived_at.isoformat()},
+        via=via,
+    )
+    return project
+
+
 @transaction.atomic
 def project_delete(*, actor, project: Project, via: str = VIA_APP) -> None:
-    """Delete a project. Its sessions protect it (ProtectedError) while they exist."""
+    """Delete a project that has no history yet (none made by the services: their creation is
+    audited). Anything else is refused with PROJECT_HAS_HISTORY: archive it."""
     require(user=actor, project=project, capability=Capability.MANAGE_PROJECT)
+    if project_has_history(project):
+        raise ValidationError(PROJECT_HAS_HISTORY, code="has_history")
+    # The event outlives the project, so it names it rather than pointing at it.
     audit_event_record(
         actor=actor,
         action=AuditAction.PROJECT_DELETE,
-        project=project,
+        project=None,
         target=project.name,
-        detail={"project_id": str(project.pk)},
+        detail={"project_id": str(project.pk), "slug": project.slug},
         via=via,
     )
     project.delete()

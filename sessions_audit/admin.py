@@ -1,7 +1,6 @@
 from django.contrib import admin
-from django.template.response import TemplateResponse
-from django.urls import reverse
 
+from pamsite.admin_helpers import refused_page
 from sessions_audit.models import AccessSession, AuditEvent
 
 
@@ -10,15 +9,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     included. An attempt gets admin's own 403 page that says so."""
 
     def _refused(self, request):
-        opts = self.model._meta
-        context = {
-            **self.admin_site.each_context(request),
-            "verbose_name_plural": opts.verbose_name_plural,
-            "reason": f"{str(opts.verbose_name_plural).capitalize()} are read-only: they are "
-            "the audit trail. Nobody adds, changes or deletes them, superusers included.",
-            "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
-        }
-        return TemplateResponse(request, "admin/read_only_refused.html", context, status=403)
+        plural = str(self.model._meta.verbose_name_plural)
+        return refused_page(
+            self,
+            request,
+            title=f"{plural.capitalize()} are read-only",
+            reason=f"{plural.capitalize()} are read-only: they are the audit trail. Nobody "
+            "adds, changes or deletes them, superusers included.",
+        )
 
     def add_view(self, request, form_url="", extra_context=None):
         return self._refused(request)

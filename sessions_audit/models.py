@@ -20,6 +20,7 @@ class AuditAction(models.TextChoices):
 
     PROJECT_CREATE = "project.create", "Project created"
     PROJECT_UPDATE = "project.update", "Project changed"
+    PROJECT_ARCHIVE = "project.archive", "Project archived"
     PROJECT_DELETE = "project.delete", "Project deleted"
     MEMBERSHIP_SET = "membership.set", "Member added or role changed"
     MEMBERSHIP_REMOVE = "membership.remove", "Member removed"
@@ -31,6 +32,8 @@ class AuditAction(models.TextChoices):
     ACCOUNT_UPDATE = "account.update", "Account changed"
     ACCOUNT_REVALIDATE = "account.revalidate", "Account validated again"
     ACCOUNT_DELETE = "account.delete", "Account deleted"
+    USER_UPDATE = "user.update", "User changed"
+    USER_PASSWORD_SET = "user.password_set", "User's password set"
 
 
 class AccessSessionQuerySet(models.QuerySet):
@@ -73,11 +76,12 @@ class AccessSession(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # user, project and account: no single-column index, the composite indexes below lead with
     # them. Every index is written on each insert and each status change (the expiry sweep).
+    # PROTECT: a person with sessions is deactivated, never deleted (the trail keeps naming them).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="access_sessions",
         db_index=False,
     )
@@ -162,15 +166,17 @@ class AuditEvent(models.Model):
     written in the same transaction as the change itself."""
 
     id = models.BigAutoField(primary_key=True)
+    # PROTECT both: what an event points at is archived or deactivated, never deleted, so no
+    # event is ever rewritten to point at nothing. NULL only for events of no project / actor.
     project = models.ForeignKey(
         "resources.Project",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="audit_events",
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_email = models.CharField(max_length=254, blank=True)
     Action = AuditAction

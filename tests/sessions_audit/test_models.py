@@ -1,5 +1,6 @@
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from sessions_audit.models import AccessSession
@@ -8,13 +9,13 @@ from tests.factories import AccessSessionFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_deleting_a_user_keeps_their_sessions_with_the_email_snapshot():
+def test_a_user_with_sessions_cannot_be_deleted_and_the_session_keeps_naming_them():
     user = UserFactory(email="leaver@example.com")
     session = AccessSessionFactory(user=user)
-    user.delete()
+    with pytest.raises(ProtectedError):
+        user.delete()
     session.refresh_from_db()
-    assert session.user is None
-    assert session.user_email == "leaver@example.com"
+    assert (session.user, session.user_email) == (user, "leaver@example.com")
 
 
 def test_snapshots_survive_renames(account):
