@@ -6,6 +6,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from pamsite.client_ip import trusted_networks
+from pamsite.oidc import providers_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -41,9 +42,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "resources",
     "accounts",
     "sessions_audit",
+    "identity",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -95,6 +102,40 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in: django-allauth (identity/ adapts it). People sign in through the company's OIDC
+# providers (pamsite/oidc.py reads them from the environment); local passwords remain for the
+# embedded default, the sandbox and break-glass, throttled per account and per client IP.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "identity.adapter.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "identity.adapter.SocialAccountAdapter"
+ACCOUNT_FORMS = {"login": "identity.forms.LoginForm"}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"  # local accounts are made by platform admins
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_SESSION_REMEMBER = False
+# Failed local sign-ins: at most PAM_LOGIN_IP_LIMIT a minute from one client IP and
+# PAM_LOGIN_ACCOUNT_LIMIT per PAM_LOGIN_LOCKOUT_MINUTES for one account; past that even the
+# right password is refused until the window has passed.
+PAM_LOGIN_IP_LIMIT = env.int("PAM_LOGIN_IP_LIMIT", default=10)
+PAM_LOGIN_ACCOUNT_LIMIT = env.int("PAM_LOGIN_ACCOUNT_LIMIT", default=5)
+PAM_LOGIN_LOCKOUT_MINUTES = env.int("PAM_LOGIN_LOCKOUT_MINUTES", default=15)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"{PAM_LOGIN_IP_LIMIT}/m/ip,"
+    f"{PAM_LOGIN_ACCOUNT_LIMIT}/{PAM_LOGIN_LOCKOUT_MINUTES * 60}s/key",
+}
+PAM_LOCAL_LOGIN = env.bool("PAM_LOCAL_LOGIN", default=True)
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": providers_from_env(env)}}
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False  # starting a sign-in is a POST (CSRF), not a link
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never matched on email: on (issuer, subject)
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"  # the provider verifies (email_verified required)
+SOCIALACCOUNT_STORE_TOKENS = False  # no access or refresh token is ever kept
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

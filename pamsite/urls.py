@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from pamsite import views
@@ -8,8 +7,7 @@ from pamsite import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("resources.project_urls")),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("identity.urls")),  # before admin/: admin's sign-in is the app's
     path("admin/", admin.site.urls),
     path("", include("resources.urls")),
     path("", include("accounts.urls")),

@@ -107,21 +107,13 @@ def project_delete(*, actor, project: Project, via: str = VIA_APP) -> None:
 
 
 def _user_with_email(email: str):
-    # Emails are not unique in Django's user table: with two matches, picking one could give
-    # the role (and console access) to the wrong person.
-    users = list(get_user_model().objects.filter(email__iexact=email)[:2])
-    if not users:
+    # One user per email, case-insensitively: the database enforces it (identity 0001).
+    user = get_user_model().objects.filter(email__iexact=email).first()
+    if user is None:
         raise ValidationError(
-            {"email": f"No user has the email {email}. Ask them to sign up first."}
+            {"email": f"No user has the email {email}. Ask them to sign in once first."}
         )
-    if len(users) > 1:
-        raise ValidationError(
-            {
-                "email": f"More than one user has the email {email}. Ask a platform admin to "
-                "give each person their own email address first."
-            }
-        )
-    return users[0]
+    return user
 
 
 @transaction.atomic

@@ -8,7 +8,8 @@ from sessions_audit.models import AccessSession, AuditAction, AuditEvent
 
 VIA_APP = "app"
 VIA_ADMIN = "admin"
-VIA = (VIA_APP, VIA_ADMIN)
+VIA_SSO = "sso"  # what the identity provider said at a sign-in
+VIA = (VIA_APP, VIA_ADMIN, VIA_SSO)
 
 
 def audit_event_record(

@@ -646,7 +646,7 @@ def test_csv_export_is_a_download_not_a_page(client, hostile):
 def test_sign_in_never_redirects_off_site(client, member_user, next_url):
     response = client.post(
         reverse("login") + "?next=" + next_url,
-        {"username": member_user.username, "password": "correct-horse-battery"},
+        {"login": member_user.username, "password": "correct-horse-battery"},
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
@@ -720,7 +720,7 @@ def test_project_switcher_with_a_bad_project_is_404(client, member_user, slug):
 
 
 def test_sign_in_with_a_nul_in_the_username_is_a_form_error(client):
-    response = client.post(reverse("login"), {"username": "alice\x00", "password": "x"})
+    response = client.post(reverse("login"), {"login": "alice\x00", "password": "x"})
     assert response.status_code == 200
     assert response.context["form"].errors
 

@@ -188,7 +188,7 @@ record("login_get", signed_in.get("/login/", secure=True))
 record("resources", signed_in.get("/projects/some-project/resources/", secure=True))
 record("access", signed_in.post("/projects/some-project/accounts/1/access/", secure=True))
 record("login_post", anonymous.post(
-    "/login/", {"username": "alice", "password": "correct-horse-battery"}, secure=True
+    "/login/", {"login": "alice", "password": "correct-horse-battery"}, secure=True
 ))
 record("healthz", anonymous.get("/healthz", secure=True))
 record("htmx", signed_in.get(

@@ -67,5 +67,5 @@ def test_403_page_says_why(client, member_user, project):
 
 
 def test_sign_in_with_an_empty_field_says_which(client):
-    response = client.post(reverse("login"), {"username": "", "password": "secret"})
+    response = client.post(reverse("login"), {"login": "", "password": "secret"})
     assert "This field is required." in response.content.decode()

@@ -1,0 +1,36 @@
+"""The sign-in routes allauth needs, in this site's terms."""
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET
+
+
+@require_GET
+def signup_closed(request):
+    """Nobody signs up here: people arrive through single sign-on, and platform admins make
+    the few local accounts (break-glass, the embedded default)."""
+    return render(
+        request,
+        "identity/refused.html",
+        {
+            "title": "No sign-up here",
+            "reason": "Sign in with your company's single sign-on. Local accounts are made by "
+            "platform admins.",
+        },
+        status=403,
+    )
+
+
+@require_GET
+def admin_login(request):
+    """Django admin signs people in through the same page as the app (so the same throttle
+    and SSO apply); someone signed in who is not staff learns that admin is not for them."""
+    target = request.GET.get("next") or reverse("admin:index")
+    if request.user.is_authenticated:
+        if request.user.is_staff:
+            return redirect(target if url_has_allowed_host_and_scheme(target, None) else "/")
+        raise PermissionDenied("Django admin is for platform admins (Django staff).")
+    return redirect_to_login(target)
