@@ -95,6 +95,14 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             raise _refuse(request, "Cannot sign you in", problem)
         if sociallogin.is_existing:
             sociallogin.user.email = identity.email
+            services.sso_groups_sync(user=sociallogin.user, identity=identity)
+
+    def save_user(self, request, sociallogin, form=None):
+        user = super().save_user(request, sociallogin, form)
+        services.sso_groups_sync(
+            user=user, identity=services.Identity.from_sociallogin(sociallogin)
+        )
+        return user
 
     def populate_user(self, request, sociallogin, data):
         user = super().populate_user(request, sociallogin, data)

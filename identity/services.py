@@ -1,12 +1,16 @@
 """Who a person signing in through SSO is, and the writes that keeps their user true to it."""
 
+import logging
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from resources.projects import memberships_sync_from_groups
 from resources.users import user_changes_record, user_values
 from sessions_audit.services import VIA_SSO
+
+logger = logging.getLogger(__name__)
 
 USERNAME_MAX = 150
 
@@ -93,3 +97,11 @@ def free_username(email: str) -> str:
         suffix = f"-{n}"
         candidate = base[: USERNAME_MAX - len(suffix)] + suffix
     return candidate
+
+
+def sso_groups_sync(*, user, identity: Identity) -> list[str]:
+    """The person's SSO memberships follow their groups at the provider (GroupRule)."""
+    changes = memberships_sync_from_groups(user=user, groups=identity.groups)
+    if changes:
+        logger.info("SSO groups of user %s: %s", user.pk, "; ".join(changes))
+    return changes

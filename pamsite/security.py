@@ -25,8 +25,19 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
+def _sso_origins() -> list[str]:
+    """The identity providers a "Sign in with ..." form redirects to (settings.SOCIALACCOUNT_
+    PROVIDERS, from PAM_OIDC_*): form-action governs that redirect too."""
+    apps = getattr(settings, "SOCIALACCOUNT_PROVIDERS", {}).get("openid_connect", {})
+    return [
+        origin
+        for app in apps.get("APPS", [])
+        if (origin := _origin(app.get("settings", {}).get("server_url", "")))
+    ]
+
+
 def content_security_policy() -> str:
-    form_action = ["'self'", *SIGNIN_ORIGINS]
+    form_action = ["'self'", *SIGNIN_ORIGINS, *_sso_origins()]
     if extra := _origin(settings.PAM_FEDERATION_ENDPOINT):
         form_action.append(extra)
     return "; ".join(
@@ -50,11 +61,11 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.policy = content_security_policy()
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.policy)
+        # Built per response (a few string joins): it follows the settings as they are.
+        response.headers.setdefault("Content-Security-Policy", content_security_policy())
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )

@@ -27,3 +27,17 @@ class ProjectForm(forms.Form):
         validators=[validate_project_slug],
         help_text="Used in addresses. Letters, digits, hyphens; made from the name if empty.",
     )
+
+
+class GroupRuleForm(forms.Form):
+    prefix = "rule"  # beside MembershipForm on one page: its own field names and ids
+
+    group = forms.CharField(
+        label="Identity-provider group",
+        max_length=255,
+        strip=True,
+        validators=[validate_display_name],
+        help_text="As the provider sends it in the groups claim: a name, or an id (Entra ID "
+        "sends group object ids).",
+    )
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)

@@ -42,14 +42,26 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "Auditor"
 
 
+# Most capable first: when several group rules match, the person gets the first.
+ROLE_RANK = (Role.ADMIN, Role.MEMBER, Role.AUDITOR)
+
+
 class Membership(models.Model):
+    """A person's role in a project: set by an admin (manual), or kept in step with the
+    person's identity-provider groups at each SSO sign-in (sso, from GroupRule)."""
+
     Role = Role
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Set by an admin"
+        SSO = "sso", "From SSO groups"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -63,6 +75,28 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.project} ({self.role})"
+
+
+class GroupRule(models.Model):
+    """Rule: "members of identity-provider group X get role Y in this project", applied at each SSO
+    sign-in (resources.projects.memberships_sync_from_groups)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="group_rules")
+    group = models.CharField(max_length=255)
+    role = models.CharField(max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["group"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "group"], name="group_rule_one_per_group"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="group_rule_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} → {self.role} in {self.project}"
 
 
 class ValidationStatus(models.TextChoices):

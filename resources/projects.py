@@ -1,5 +1,9 @@
-"""Writes for projects and their memberships. Each runs in one transaction with its audit row
-and checks the caller's capability itself, whoever called it (a page or Django admin)."""
+"""Writes for projects, their memberships and the SSO group rules that grant them. Each runs
+in one transaction with its audit row and checks the caller's capability itself, whoever
+called it (a page or Django admin); the SSO group sync is the sign-in's own doing."""
+
+import logging
+from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -8,10 +12,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from pamsite.validators import normalize_display_name
-from resources.models import Membership, Project, Role
+from resources.models import ROLE_RANK, GroupRule, Membership, Project, Role
 from resources.permissions import Capability, require
 from sessions_audit.models import AuditAction
-from sessions_audit.services import VIA_APP, audit_event_record, changed_values
+from sessions_audit.services import VIA_APP, VIA_SSO, audit_event_record, changed_values
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -121,7 +127,8 @@ def membership_set(
     *, actor, project: Project, role: str, email: str = "", user=None, via: str = VIA_APP
 ) -> Membership:
     """Add a person to the project, or change their role: by email (the Members page) or by
-    user (Django admin). The last admin cannot be demoted."""
+    user (Django admin). The membership is then manual: SSO group sync leaves it alone. The
+    last admin cannot be demoted."""
     require(user=actor, project=project, capability=Capability.MANAGE_PROJECT)
     if user is None:
         email = email.strip()
@@ -129,12 +136,28 @@ def membership_set(
     if role not in Role.values:
         raise ValidationError({"role": "Choose admin, member or auditor."})
     membership = Membership.objects.select_for_update().filter(user=user, project=project).first()
+    return _membership_write(
+        actor=actor,
+        project=project,
+        user=user,
+        membership=membership,
+        role=role,
+        source=Membership.Source.MANUAL,
+        via=via,
+    )
+
+
+def _membership_write(
+    *, actor, project, user, membership, role, source, via, detail=None
+) -> Membership:
+    """The one place a membership is created or changed, with its audit row."""
     old_role = membership.role if membership else None
     if old_role == Role.ADMIN and role != Role.ADMIN:
         _refuse_last_admin(project=project)
     if membership is None:
         membership = Membership(user=user, project=project, role=role)
     membership.role = role
+    membership.source = source
     membership.full_clean(validate_unique=False)
     membership.save()
     audit_event_record(
@@ -142,7 +165,7 @@ def membership_set(
         action=AuditAction.MEMBERSHIP_SET,
         project=project,
         target=user.email or user.get_username(),
-        detail={"role": role},
+        detail={"role": role, **(detail or {})},
         old={"role": old_role} if old_role != role else None,
         via=via,
     )
@@ -153,6 +176,10 @@ def membership_set(
 def membership_remove(*, actor, membership: Membership, via: str = VIA_APP) -> None:
     """Take a person out of the project. The last admin cannot be removed."""
     require(user=actor, project=membership.project, capability=Capability.MANAGE_PROJECT)
+    _membership_delete(actor=actor, membership=membership, via=via)
+
+
+def _membership_delete(*, actor, membership: Membership, via: str, detail=None) -> None:
     if membership.role == Role.ADMIN:
         _refuse_last_admin(project=membership.project)
     audit_event_record(
@@ -160,10 +187,110 @@ def membership_remove(*, actor, membership: Membership, via: str = VIA_APP) -> N
         action=AuditAction.MEMBERSHIP_REMOVE,
         project=membership.project,
         target=membership.user.email or membership.user.get_username(),
+        detail=detail,
         old={"role": membership.role},
         via=via,
     )
     membership.delete()
+
+
+@transaction.atomic
+def group_rule_set(*, actor, project: Project, group: str, role: str, via: str = VIA_APP):
+    """ "Members of identity-provider group `group` get `role` here", from the next SSO
+    sign-in of each person on."""
+    require(user=actor, project=project, capability=Capability.MANAGE_PROJECT)
+    group = group.strip()
+    rule = GroupRule.objects.select_for_update().filter(project=project, group=group).first()
+    old_role = rule.role if rule else None
+    rule = rule or GroupRule(project=project, group=group)
+    rule.role = role
+    rule.full_clean(validate_unique=False)
+    rule.save()
+    audit_event_record(
+        actor=actor,
+        action=AuditAction.GROUP_RULE_SET,
+        project=project,
+        target=group,
+        detail={"role": role},
+        old={"role": old_role} if old_role != role else None,
+        via=via,
+    )
+    return rule
+
+
+@transaction.atomic
+def group_rule_remove(*, actor, rule: GroupRule, via: str = VIA_APP) -> None:
+    """Drop a rule; the memberships it gave go at each person's next SSO sign-in."""
+    require(user=actor, project=rule.project, capability=Capability.MANAGE_PROJECT)
+    audit_event_record(
+        actor=actor,
+        action=AuditAction.GROUP_RULE_REMOVE,
+        project=rule.project,
+        target=rule.group,
+        old={"role": rule.role},
+        via=via,
+    )
+    rule.delete()
+
+
+@transaction.atomic
+def memberships_sync_from_groups(*, user, groups: Iterable[str]) -> list[str]:
+    """At an SSO sign-in: the person's SSO memberships follow the group rules. Added where a
+    rule now matches, changed where the best matching role changed, removed (as a manual
+    removal is) where none matches any more. Manual memberships and archived projects are
+    left alone; a last admin is kept (and logged). Returns what changed, for the log."""
+    groups = set(groups)
+    wanted: dict = {}
+    for rule in GroupRule.objects.filter(group__in=groups, project__archived_at__isnull=True):
+        best = wanted.get(rule.project_id)
+        if best is None or ROLE_RANK.index(rule.role) < ROLE_RANK.index(best[0]):
+            wanted[rule.project_id] = (rule.role, rule.group)
+    held = {
+        m.project_id: m
+        for m in Membership.objects.select_for_update()
+        .select_related("project", "user")
+        .filter(user=user, project__archived_at__isnull=True)
+    }
+    changes = []
+    for project_id in set(wanted) | {p for p, m in held.items() if m.source == "sso"}:
+        membership = held.get(project_id)
+        if membership is not None and membership.source == Membership.Source.MANUAL:
+            continue
+        if project_id not in wanted:
+            try:
+                with transaction.atomic():
+                    _membership_delete(
+                        actor=None,
+                        membership=membership,
+                        via=VIA_SSO,
+                        detail={"source": "sso", "reason": "no group rule matches any more"},
+                    )
+            except ValidationError:
+                logger.warning("SSO sync kept %s: the last admin of %s", user.pk, project_id)
+                continue
+            changes.append(f"removed from {membership.project.slug}")
+            continue
+        role, group = wanted[project_id]
+        if membership is not None and membership.role == role:
+            continue
+        project = membership.project if membership else Project.objects.get(pk=project_id)
+        try:
+            with transaction.atomic():
+                _membership_write(
+                    actor=None,
+                    project=project,
+                    user=user,
+                    membership=membership,
+                    role=role,
+                    source=Membership.Source.SSO,
+                    via=VIA_SSO,
+                    detail={"source": "sso", "group": group},
+                )
+        except ValidationError:
+            logger.warning("SSO sync kept %s: the last admin of %s", user.pk, project.slug)
+            continue
+        changes.append(f"{role} in {project.slug}")
+    return changes
 
 
 def _refuse_last_admin(*, project: Project) -> None:

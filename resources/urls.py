@@ -21,4 +21,10 @@ urlpatterns = [
         views.member_remove,
         name="member_remove",
     ),
+    path("projects/<slug:slug>/members/groups/", views.group_rule_add, name="group_rule_add"),
+    path(
+        "projects/<slug:slug>/members/groups/<int:pk>/remove/",
+        views.group_rule_remove,
+        name="group_rule_remove",
+    ),
 ]

@@ -13,8 +13,8 @@ from pamsite.aws.arns import InvalidRoleArn, parse_role_arn
 from pamsite.aws.errors import AwsError
 from pamsite.pages import apply_service_errors, redirect_page, render_page
 from resources import projects, services
-from resources.forms import MembershipForm, ProjectForm, ResourceForm
-from resources.models import Membership, Resource
+from resources.forms import GroupRuleForm, MembershipForm, ProjectForm, ResourceForm
+from resources.models import GroupRule, Membership, Resource
 from resources.pages import project_page
 from resources.permissions import (
     REFUSALS,
@@ -264,16 +264,63 @@ def member_list(request, slug):
                 # Demoted themselves: the members page is admins only now.
                 return redirect(project_landing_url(project=project, membership=member))
             return redirect("resources:members", slug=project.slug)
+    return _members_page(request, project, membership, form=form)
+
+
+def _members_page(request, project, membership, *, form=None, rule_form=None, status=200):
     context = project_page(
         request,
         project=project,
         membership=membership,
         tab="members",
-        form=form,
+        form=form or MembershipForm(),
+        rule_form=rule_form or GroupRuleForm(),
         members=members_of(project=project),
+        rules=project.group_rules.all(),
         roles=Membership.Role.choices,
     )
-    return render_page(request, "resources/member_list.html", context)
+    response = render_page(request, "resources/member_list.html", context)
+    response.status_code = status
+    return response
+
+
+@require_POST
+@login_required
+def group_rule_add(request, slug):
+    """Admins map an identity-provider group to a role in this project."""
+    project, membership = project_for_view(
+        user=request.user, slug=slug, capability=Capability.MANAGE_PROJECT
+    )
+    rule_form = GroupRuleForm(request.POST)
+    if rule_form.is_valid():
+        try:
+            rule = projects.group_rule_set(
+                actor=request.user, project=project, **rule_form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_service_errors(rule_form, exc)
+        else:
+            messages.success(
+                request,
+                f"Members of {rule.group} become {rule.get_role_display()} at their next "
+                "single sign-on.",
+            )
+            return redirect("resources:members", slug=project.slug)
+    return _members_page(request, project, membership, rule_form=rule_form)
+
+
+@require_POST
+@login_required
+def group_rule_remove(request, slug, pk):
+    project, _ = project_for_view(
+        user=request.user, slug=slug, capability=Capability.MANAGE_PROJECT
+    )
+    rule = get_object_or_404(GroupRule, project=project, pk=pk)
+    projects.group_rule_remove(actor=request.user, rule=rule)
+    messages.success(
+        request, f"Rule for {rule.group} removed: its memberships go at each person's next sign-in."
+    )
+    return redirect("resources:members", slug=project.slug)
 
 
 @require_POST

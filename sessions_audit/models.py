@@ -24,6 +24,8 @@ class AuditAction(models.TextChoices):
     PROJECT_DELETE = "project.delete", "Project deleted"
     MEMBERSHIP_SET = "membership.set", "Member added or role changed"
     MEMBERSHIP_REMOVE = "membership.remove", "Member removed"
+    GROUP_RULE_SET = "group_rule.set", "SSO group rule set"
+    GROUP_RULE_REMOVE = "group_rule.remove", "SSO group rule removed"
     RESOURCE_CREATE = "resource.create", "Resource added"
     RESOURCE_UPDATE = "resource.update", "Resource changed"
     RESOURCE_REVALIDATE = "resource.revalidate", "Resource validated again"

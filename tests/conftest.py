@@ -6,8 +6,9 @@ import pytest
 from resources.models import Membership
 from tests.factories import AccountFactory, MembershipFactory, ProjectFactory, ResourceFactory
 
-# The moto world and the per-process AWS resets: `aws`, `access_world`.
-pytest_plugins = ["tests.aws.fixtures"]
+# The moto world and the per-process AWS resets (`aws`, `access_world`), and a real OpenID
+# Connect provider on loopback (`oidc_server`, `provider`).
+pytest_plugins = ["tests.aws.fixtures", "tests.identity.fixtures"]
 
 # Tests never use a developer's real AWS identity.
 for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):

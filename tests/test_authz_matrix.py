@@ -21,7 +21,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Account
-from resources.models import Membership, Project, Resource
+from resources.models import GroupRule, Membership, Project, Resource
 from sessions_audit.models import AccessSession, AuditEvent
 from tests.factories import (
     AccessSessionFactory,
@@ -153,6 +153,17 @@ MATRIX: dict[str, Entry] = {
         kwargs=lambda w: {**_slug(w), "pk": w.victim_membership.pk},
         writes=True,
     ),
+    "resources:group_rule_add": Entry(
+        post=ADMIN_WRITE,
+        kwargs=_slug,
+        data=lambda w: {"rule-group": "aws-readers", "rule-role": "member"},
+        writes=True,
+    ),
+    "resources:group_rule_remove": Entry(
+        post=ADMIN_WRITE,
+        kwargs=lambda w: {**_slug(w), "pk": w.rule.pk},
+        writes=True,
+    ),
     "accounts:list": Entry(get=PROJECT_READ, kwargs=_slug),
     "accounts:create": Entry(
         get=ADMIN_PAGE,
@@ -238,6 +249,7 @@ def world():
         account=account,
         session=AccessSessionFactory(account=account, user=users["member"]),
         victim_membership=MembershipFactory(project=project, role="member"),
+        rule=GroupRule.objects.create(project=project, group="aws-admins", role="admin"),
         other_resource=other_resource,
         other_account=other_account,
         other_session=AccessSessionFactory(account=other_account, user=users["other_admin"]),
@@ -251,6 +263,7 @@ MODELS = (
     Resource,
     Account,
     Membership,
+    GroupRule,
     Project,
     get_user_model(),
 )
@@ -376,6 +389,7 @@ PK_URLS = {
     "resources:status": lambda w: w.resource.pk,
     "resources:validate": lambda w: w.resource.pk,
     "resources:member_remove": lambda w: w.victim_membership.pk,
+    "resources:group_rule_remove": lambda w: w.rule.pk,
     "accounts:edit": lambda w: w.account.pk,
     "accounts:access": lambda w: w.account.pk,
     "sessions_audit:detail": lambda w: w.session.pk,

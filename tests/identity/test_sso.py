@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from sessions_audit.models import AuditEvent
 from tests.factories import UserFactory
-from tests.identity.conftest import PROVIDER_ID, PROVIDER_NAME
+from tests.identity.fixtures import PROVIDER_ID, PROVIDER_NAME
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
