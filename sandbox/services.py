@@ -13,8 +13,8 @@ from accounts.models import Account
 from accounts.services import account_create
 from pamsite.aws import policies, sandbox
 from pamsite.aws.identity import platform_account_id
-from resources.models import Membership, Project, Resource
-from resources.projects import membership_set, project_create
+from resources.models import GroupRule, Membership, Project, Resource
+from resources.projects import group_rule_set, membership_set, project_create
 from resources.services import resource_create
 
 PROJECT_SLUG = "sandbox-demo"
@@ -51,6 +51,10 @@ TARGET_ROLES = (
     ),
 )
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+# The sandbox identity provider's groups (sandbox command, SSO_PEOPLE) and the roles they get.
+SSO_GROUP_RULES = (("sandbox-developers", "member"), ("sandbox-admins", "admin"))
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,10 @@ def sandbox_seed(*, endpoint_url: str, passwords: dict[str, str] | None = None) 
         membership_set(
             actor=admin, project=project, email=member.email, role=Membership.Role.MEMBER
         )
+    # People who sign in with the sandbox's SSO get their role from these group rules.
+    for group, role in SSO_GROUP_RULES:
+        if not GroupRule.objects.filter(project=project, group=group).exists():
+            group_rule_set(actor=admin, project=project, group=group, role=role)
 
     # The demo account id is moto's default account, the one the platform itself runs in.
     account_id = settings.PAM_PLATFORM_ACCOUNT_ID or "123456789012"

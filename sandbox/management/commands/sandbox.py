@@ -30,7 +30,18 @@ STOP_SIGNALS = tuple(
 NOT_INHERITED = ("REDIS_URL", "DATABASE_URL", "DJANGO_READ_DOT_ENV_FILE", "DJANGO_SETTINGS_MODULE")
 
 
-def sandbox_environment(*, web_port: int, moto_port: int, database: Path) -> dict[str, str]:
+# The sandbox's identity provider (oidc-provider-mock) and the people it knows: each signs in
+# with one click on its page; their groups become roles through the seed's group rules.
+SSO_PROVIDER_ID = "sandbox"
+SSO_PEOPLE = (
+    ("sso-member", "sso-member@sandbox.example", ["sandbox-developers"]),
+    ("sso-admin", "sso-admin@sandbox.example", ["sandbox-developers", "sandbox-admins"]),
+)
+
+
+def sandbox_environment(
+    *, web_port: int, moto_port: int, database: Path, oidc_port: int = 0
+) -> dict[str, str]:
     """The environment the sandbox's children run with."""
     env = {
         key: value
@@ -56,6 +67,17 @@ def sandbox_environment(*, web_port: int, moto_port: int, database: Path) -> dic
         AWS_SHARED_CREDENTIALS_FILE=os.devnull,
         AWS_EC2_METADATA_DISABLED="true",
     )
+    if oidc_port:
+        prefix = f"PAM_OIDC_{SSO_PROVIDER_ID.upper()}_"
+        env.update(
+            {
+                "PAM_OIDC_PROVIDERS": SSO_PROVIDER_ID,
+                prefix + "ISSUER": f"http://localhost:{oidc_port}",
+                prefix + "NAME": "Sandbox SSO",
+                prefix + "CLIENT_ID": "pam-sandbox",
+                prefix + "CLIENT_SECRET": "sandbox-not-a-secret",
+            }
+        )
     return env
 
 
@@ -108,9 +130,11 @@ class Command(BaseCommand):
             )
         try:
             from moto.server import ThreadedMotoServer
+            from oidc_provider_mock import User, run_server_in_thread
         except ImportError:
             raise CommandError(
-                "moto is not installed. Install the sandbox extra: pip install -e '.[sandbox]'"
+                "moto or oidc-provider-mock is not installed. Install the sandbox extra: "
+                "pip install -e '.[sandbox]'"
             ) from None
         if not port_free(port):
             raise CommandError(f"Port {port} is in use. Pick another one with --port.")
@@ -118,15 +142,25 @@ class Command(BaseCommand):
             raise CommandError(f"Port {moto_port} is in use. Pick another one with --moto-port.")
         moto_port = moto_port or free_port()
 
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
+        people = [
+            User(sub=sub, claims={"email": email, "email_verified": True, "groups": groups})
+            for sub, email, groups in SSO_PEOPLE
+        ]
+        identity_provider = run_server_in_thread(user_claims=people)
+        oidc_port = identity_provider.__enter__().server_port
+
         base_dir = Path(settings.BASE_DIR)
         manage = [sys.executable, str(base_dir / "manage.py")]
         database = (database or base_dir / "sandbox.sqlite3").resolve()
-        env = sandbox_environment(web_port=port, moto_port=moto_port, database=database)
+        env = sandbox_environment(
+            web_port=port, moto_port=moto_port, database=database, oidc_port=oidc_port
+        )
 
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
         moto = ThreadedMotoServer(ip_address=HOST, port=moto_port, verbose=False)
         moto.start()
         self.stdout.write(f"Simulated AWS (moto) listening on http://{HOST}:{moto_port}")
+        self.stdout.write(f"Sandbox identity provider (OIDC) at http://localhost:{oidc_port}")
         web = None
         # Ctrl-C, kill and a closed terminal all stop both servers; SIGINT too when it arrives
         # from a shell that started us in the background (which ignores it by default).
@@ -154,6 +188,7 @@ class Command(BaseCommand):
             if web is not None:
                 _stop(web)
             moto.stop()
+            identity_provider.__exit__(None, None, None)
         if web is not None and web.returncode not in (0, -signal.SIGINT, -signal.SIGTERM):
             raise CommandError(f"The web server exited with status {web.returncode}.")
 

@@ -48,6 +48,13 @@ class Command(BaseCommand):
             lines.append(
                 f"    {login.username:<8} password {login.password:<14} ({ROLE_BLURB[login.role]})"
             )
+        if os.environ.get("PAM_OIDC_PROVIDERS"):
+            lines += [
+                "",
+                '  Or click "Sign in with Sandbox SSO" and pick sso-member or sso-admin on the',
+                "  identity provider's page: their groups (sandbox-developers, sandbox-admins)",
+                "  become the member and admin roles through the project's group rules.",
+            ]
         lines += [
             "",
             "  Passwords are new at every start. Press Ctrl-C to stop.",
