@@ -8,6 +8,8 @@ apps. The protocol itself (discovery, PKCE, the ID token's signature and claims)
     PAM_OIDC_OKTA_NAME=Okta                  "Sign in with Okta"; default: the id
     PAM_OIDC_OKTA_SCOPES=openid profile email groups   default: openid profile email
     PAM_OIDC_OKTA_GROUPS_CLAIM=groups        the claim that lists the person's groups
+    PAM_OIDC_ENTRA_TRUST_EMAIL=true          the provider sends no email_verified, and every
+                                             email it sends is one the organisation controls
 """
 
 import re
@@ -52,6 +54,7 @@ def providers_from_env(env) -> list[dict]:
                     "oauth_pkce_enabled": True,
                     "scope": env(prefix + "SCOPES", default=DEFAULT_SCOPES).split(),
                     "groups_claim": env(prefix + "GROUPS_CLAIM", default="groups").strip(),
+                    "trust_email": env.bool(prefix + "TRUST_EMAIL", default=False),
                 },
             }
         )

@@ -114,3 +114,11 @@ def test_deactivating_a_person_ends_their_web_session_at_the_next_request(client
     User.objects.filter(pk=member_user.pk).update(is_active=False)
     response = client.get(reverse("home"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_a_provider_trusted_for_emails_signs_in_without_email_verified(client, provider, settings):
+    app = settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"][0]
+    app["settings"]["trust_email"] = True
+    response = provider.sign_in(client, "entra-user", email="olga@corp.example")
+    assert response.status_code == 302
+    assert SocialAccount.objects.get(uid="entra-user").user.email == "olga@corp.example"
