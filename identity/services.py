@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from resources.projects import memberships_sync_from_groups
+from resources.projects import invitations_accept, memberships_sync_from_groups
 from resources.users import user_changes_record, user_values
 from sessions_audit.services import VIA_SSO
 
@@ -100,8 +100,10 @@ def free_username(email: str) -> str:
 
 
 def sso_groups_sync(*, user, identity: Identity) -> list[str]:
-    """The person's SSO memberships follow their groups at the provider (GroupRule)."""
-    changes = memberships_sync_from_groups(user=user, groups=identity.groups)
+    """Pending invitations for the person's (verified) email become memberships, and their SSO
+    memberships follow their groups at the provider (GroupRule)."""
+    changes = [f"invitation to {slug}" for slug in invitations_accept(user=user)]
+    changes += memberships_sync_from_groups(user=user, groups=identity.groups)
     if changes:
         logger.info("SSO groups of user %s: %s", user.pk, "; ".join(changes))
     return changes

@@ -129,6 +129,17 @@ ACCOUNT_RATE_LIMITS = {
     f"{PAM_LOGIN_ACCOUNT_LIMIT}/{PAM_LOGIN_LOCKOUT_MINUTES * 60}s/key",
 }
 PAM_LOCAL_LOGIN = env.bool("PAM_LOCAL_LOGIN", default=True)
+# Email an invitation to someone added who has no user yet (Django's email backend).
+PAM_INVITATION_EMAILS = env.bool("PAM_INVITATION_EMAILS", default=True)
+EMAIL_BACKEND = env(
+    "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = env("DJANGO_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("DJANGO_EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="pam-console@localhost")
 SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": providers_from_env(env)}}
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_LOGIN_ON_GET = False  # starting a sign-in is a POST (CSRF), not a link

@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from pamsite.validators import validate_display_name, validate_project_slug, validate_role_arn
@@ -99,6 +100,43 @@ class GroupRule(models.Model):
         return f"{self.group} → {self.role} in {self.project}"
 
 
+class Invitation(models.Model):
+    """A role waiting for a person who has no user yet: their first SSO sign-in with this
+    (verified) email makes it a membership."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        CANCELLED = "cancelled", "Cancelled"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=10, choices=Role.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(
+                Upper("email"),
+                "project",
+                condition=models.Q(status="pending"),
+                name="invitation_one_pending_per_email",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="invitation_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.role} in {self.project}"
+
+
 class ValidationStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     VALID = "valid", "Valid"
@@ -137,12 +175,24 @@ class Resource(Validated):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # Retired: neither it nor any account under it can be opened or changed any more; it and
+    # its sessions stay, as the audit trail's history (resources.services.resource_retire).
+    retired_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["project", "name"], name="resource_name_per_project"),
+            # The service compares case-insensitively and names the Resource that has the ARN;
+            # this is the backstop for whatever writes around it.
+            models.UniqueConstraint(
+                fields=["project", "resource_role_arn"], name="resource_role_arn_per_project"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None

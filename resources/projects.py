@@ -5,14 +5,16 @@ called it (a page or Django admin); the SSO group sync is the sign-in's own doin
 import logging
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from pamsite.validators import normalize_display_name
-from resources.models import ROLE_RANK, GroupRule, Membership, Project, Role
+from resources.models import ROLE_RANK, GroupRule, Invitation, Membership, Project, Role
 from resources.permissions import Capability, require
 from sessions_audit.models import AuditAction
 from sessions_audit.services import VIA_APP, VIA_SSO, audit_event_record, changed_values
@@ -192,6 +194,124 @@ def _membership_delete(*, actor, membership: Membership, via: str, detail=None) 
         via=via,
     )
     membership.delete()
+
+
+@transaction.atomic
+def member_add(*, actor, project: Project, email: str, role: str, via: str = VIA_APP):
+    """The Members page's "Add a person": the person with this email gets the role now, or,
+    with no user yet, at their first SSO sign-in (an invitation). The page answers the same
+    either way, so it does not tell whether an email has an account here."""
+    require(user=actor, project=project, capability=Capability.MANAGE_PROJECT)
+    email = email.strip()
+    if get_user_model().objects.filter(email__iexact=email).exists():
+        return membership_set(actor=actor, project=project, email=email, role=role, via=via)
+    return invitation_create(actor=actor, project=project, email=email, role=role, via=via)
+
+
+@transaction.atomic
+def invitation_create(*, actor, project: Project, email: str, role: str, via: str = VIA_APP):
+    """A pending role for someone who has not signed in yet (one per email and project; a
+    second invitation changes its role). Emailed after commit when PAM_INVITATION_EMAILS."""
+    require(user=actor, project=project, capability=Capability.MANAGE_PROJECT)
+    if role not in Role.values:
+        raise ValidationError({"role": "Choose admin, member or auditor."})
+    email = email.strip()
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(project=project, email__iexact=email, status=Invitation.Status.PENDING)
+        .first()
+    )
+    old_role = invitation.role if invitation else None
+    invitation = invitation or Invitation(project=project, email=email, invited_by=actor)
+    invitation.role = role
+    invitation.full_clean(validate_constraints=False)
+    invitation.save()
+    audit_event_record(
+        actor=actor,
+        action=AuditAction.INVITATION_CREATE,
+        project=project,
+        target=email,
+        detail={"role": role},
+        old={"role": old_role} if old_role != role else None,
+        via=via,
+    )
+    if settings.PAM_INVITATION_EMAILS:
+        transaction.on_commit(lambda: _invitation_email(invitation))
+    return invitation
+
+
+def _invitation_email(invitation: Invitation) -> None:
+    try:
+        send_mail(
+            subject=f"You are invited to {invitation.project.name} on PAM Console",
+            message=(
+                f"{invitation.project.name} gives you the role {invitation.get_role_display()}.\n"
+                f"Sign in with your company's single sign-on at {settings.PAM_ISSUER_URL} "
+                "to use it."
+            ),
+            from_email=None,
+            recipient_list=[invitation.email],
+        )
+    except Exception:  # noqa: BLE001 - the invitation stands; the email is a courtesy
+        logger.exception("Could not email the invitation %s", invitation.pk)
+
+
+@transaction.atomic
+def invitation_cancel(*, actor, invitation: Invitation, via: str = VIA_APP) -> None:
+    require(user=actor, project=invitation.project, capability=Capability.MANAGE_PROJECT)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != Invitation.Status.PENDING:
+        raise ValidationError("This invitation is no longer pending.")
+    invitation.status = Invitation.Status.CANCELLED
+    invitation.closed_at = timezone.now()
+    invitation.save(update_fields=["status", "closed_at"])
+    audit_event_record(
+        actor=actor,
+        action=AuditAction.INVITATION_CANCEL,
+        project=invitation.project,
+        target=invitation.email,
+        old={"role": invitation.role},
+        via=via,
+    )
+
+
+@transaction.atomic
+def invitations_accept(*, user) -> list[str]:
+    """At an SSO sign-in with a verified email: the pending invitations for it become
+    (manual) memberships. Returns the projects' slugs."""
+    accepted = []
+    pending = (
+        Invitation.objects.select_for_update()
+        .select_related("project")
+        .filter(email__iexact=user.email, status=Invitation.Status.PENDING)
+        .filter(project__archived_at__isnull=True)
+    )
+    for invitation in pending:
+        membership = Membership.objects.filter(user=user, project=invitation.project).first()
+        if membership is None:
+            _membership_write(
+                actor=None,
+                project=invitation.project,
+                user=user,
+                membership=None,
+                role=invitation.role,
+                source=Membership.Source.MANUAL,
+                via=VIA_SSO,
+                detail={"invitation": invitation.pk},
+            )
+        invitation.status = Invitation.Status.ACCEPTED
+        invitation.closed_at = timezone.now()
+        invitation.save(update_fields=["status", "closed_at"])
+        audit_event_record(
+            actor=user,
+            action=AuditAction.INVITATION_ACCEPT,
+            project=invitation.project,
+            target=user.email,
+            detail={"role": invitation.role},
+            via=VIA_SSO,
+        )
+        accepted.append(invitation.project.slug)
+    return accepted
 
 
 @transaction.atomic

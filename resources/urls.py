@@ -21,6 +21,11 @@ urlpatterns = [
         views.member_remove,
         name="member_remove",
     ),
+    path(
+        "projects/<slug:slug>/members/invitations/<int:pk>/cancel/",
+        views.invitation_cancel,
+        name="invitation_cancel",
+    ),
     path("projects/<slug:slug>/members/groups/", views.group_rule_add, name="group_rule_add"),
     path(
         "projects/<slug:slug>/members/groups/<int:pk>/remove/",

@@ -14,7 +14,7 @@ from pamsite.aws.errors import AwsError
 from pamsite.pages import apply_service_errors, redirect_page, render_page
 from resources import projects, services
 from resources.forms import GroupRuleForm, MembershipForm, ProjectForm, ResourceForm
-from resources.models import GroupRule, Membership, Resource
+from resources.models import GroupRule, Invitation, Membership, Resource
 from resources.pages import project_page
 from resources.permissions import (
     REFUSALS,
@@ -251,13 +251,19 @@ def member_list(request, slug):
     form = MembershipForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            member = projects.membership_set(
-                actor=request.user, project=project, **form.cleaned_data
-            )
+            member = projects.member_add(actor=request.user, project=project, **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, f"{member.user.email} is now {member.get_role_display()}.")
+            # The same words whether the email had a user (a membership now) or not (an
+            # invitation): the page does not tell who has an account here.
+            messages.success(
+                request,
+                f"{form.cleaned_data['email']} has the role {member.get_role_display()} in "
+                f"{project.name} (from their first sign-in, if they have not signed in yet).",
+            )
+            if isinstance(member, Invitation):
+                return redirect("resources:members", slug=project.slug)
             if member.user_id == request.user.pk and not role_can(
                 member.role, Capability.MANAGE_PROJECT
             ):
@@ -276,6 +282,7 @@ def _members_page(request, project, membership, *, form=None, rule_form=None, st
         form=form or MembershipForm(),
         rule_form=rule_form or GroupRuleForm(),
         members=members_of(project=project),
+        invitations=project.invitations.filter(status=Invitation.Status.PENDING),
         rules=project.group_rules.all(),
         roles=Membership.Role.choices,
     )
@@ -339,4 +346,18 @@ def member_remove(request, slug, pk):
         if member.user_id == request.user.pk:
             # Left the project: its pages are 404 to them now.
             return redirect("home")
+    return redirect("resources:members", slug=project.slug)
+
+
+@require_POST
+@login_required
+def invitation_cancel(request, slug, pk):
+    project, _ = project_for_view(
+        user=request.user, slug=slug, capability=Capability.MANAGE_PROJECT
+    )
+    invitation = get_object_or_404(
+        Invitation, project=project, pk=pk, status=Invitation.Status.PENDING
+    )
+    projects.invitation_cancel(actor=request.user, invitation=invitation)
+    messages.success(request, f"Invitation for {invitation.email} cancelled.")
     return redirect("resources:members", slug=project.slug)

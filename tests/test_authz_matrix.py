@@ -21,7 +21,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Account
-from resources.models import GroupRule, Membership, Project, Resource
+from resources.models import GroupRule, Invitation, Membership, Project, Resource
 from sessions_audit.models import AccessSession, AuditEvent
 from tests.factories import (
     AccessSessionFactory,
@@ -153,6 +153,11 @@ MATRIX: dict[str, Entry] = {
         kwargs=lambda w: {**_slug(w), "pk": w.victim_membership.pk},
         writes=True,
     ),
+    "resources:invitation_cancel": Entry(
+        post=ADMIN_WRITE,
+        kwargs=lambda w: {**_slug(w), "pk": w.invitation.pk},
+        writes=True,
+    ),
     "resources:group_rule_add": Entry(
         post=ADMIN_WRITE,
         kwargs=_slug,
@@ -250,6 +255,7 @@ def world():
         session=AccessSessionFactory(account=account, user=users["member"]),
         victim_membership=MembershipFactory(project=project, role="member"),
         rule=GroupRule.objects.create(project=project, group="aws-admins", role="admin"),
+        invitation=Invitation.objects.create(project=project, email="new@x.io", role="member"),
         other_resource=other_resource,
         other_account=other_account,
         other_session=AccessSessionFactory(account=other_account, user=users["other_admin"]),
@@ -264,6 +270,7 @@ MODELS = (
     Account,
     Membership,
     GroupRule,
+    Invitation,
     Project,
     get_user_model(),
 )
@@ -390,6 +397,7 @@ PK_URLS = {
     "resources:validate": lambda w: w.resource.pk,
     "resources:member_remove": lambda w: w.victim_membership.pk,
     "resources:group_rule_remove": lambda w: w.rule.pk,
+    "resources:invitation_cancel": lambda w: w.invitation.pk,
     "accounts:edit": lambda w: w.account.pk,
     "accounts:access": lambda w: w.account.pk,
     "sessions_audit:detail": lambda w: w.session.pk,
