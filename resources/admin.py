@@ -18,6 +18,8 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+    fields = ["user", "role", "source"]
+    readonly_fields = ["source"]  # the services set it: manual here, sso from group rules
 
     @classmethod
     def save_through_services(cls, *, request, parent, formset) -> None:
@@ -100,6 +102,7 @@ class MembershipAdmin(ServiceAdmin):
     search_fields = ["user__email", "user__username", "project__name"]
     autocomplete_fields = ["user", "project"]
     list_select_related = ["user", "project"]
+    readonly_fields = ["source"]
 
     def get_readonly_fields(self, request, obj=None):
         # A membership is one person in one project: only its role changes.
