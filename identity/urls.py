@@ -17,10 +17,12 @@ urlpatterns = [
     path("login/", account_views.login, name="login"),
     path("logout/", logout, name="logout"),
     path("admin/login/", views.admin_login, name="admin_login_redirect"),
-    # allauth reverses these names in its flows.
-    path("auth/login/", account_views.login, name="account_login"),
-    path("auth/logout/", logout, name="account_logout"),
+    # allauth reverses these names in its flows: the same addresses.
+    path("login/", account_views.login, name="account_login"),
+    path("logout/", logout, name="account_logout"),
     path("auth/inactive/", account_views.account_inactive, name="account_inactive"),
+    path("auth/reauthenticate/", account_views.reauthenticate, name="account_reauthenticate"),
+    path("auth/mfa/", include("allauth.mfa.urls")),
     path("auth/signup/", views.signup_closed, name="account_signup"),
     path("sso/signup/", views.signup_closed, name="socialaccount_signup"),
     path("sso/cancelled/", social_views.login_cancelled, name="socialaccount_login_cancelled"),

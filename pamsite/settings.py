@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
     "resources",
     "accounts",
     "sessions_audit",
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "identity.middleware.RequireMfaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -129,6 +131,14 @@ ACCOUNT_RATE_LIMITS = {
     f"{PAM_LOGIN_ACCOUNT_LIMIT}/{PAM_LOGIN_LOCKOUT_MINUTES * 60}s/key",
 }
 PAM_LOCAL_LOGIN = env.bool("PAM_LOCAL_LOGIN", default=True)
+# A second factor (TOTP, with recovery codes) for local passwords: "everyone" who signs in with
+# a password, "admins" (Django staff and project admins) or "off". SSO relies on the provider's.
+PAM_MFA_REQUIRED = env.str("PAM_MFA_REQUIRED", default="admins")
+if PAM_MFA_REQUIRED not in ("everyone", "admins", "off"):
+    raise ImproperlyConfigured("PAM_MFA_REQUIRED must be everyone, admins or off.")
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "PAM Console"
+MFA_ALLOW_UNVERIFIED_EMAIL = True  # local accounts' emails are set by platform admins
 # Email an invitation to someone added who has no user yet (Django's email backend).
 PAM_INVITATION_EMAILS = env.bool("PAM_INVITATION_EMAILS", default=True)
 EMAIL_BACKEND = env(

@@ -52,6 +52,9 @@ def row(*outcomes):
 EVERYONE_200 = row(200, 200, 200, 200, 200, 200, 200)
 EVERYONE_403 = row(403, 403, 403, 403, 403, 403, 403)
 EVERYONE_404 = row(404, 404, 404, 404, 404, 404, 404)
+SIGNED_IN_200 = row(LOGIN, 200, 200, 200, 200, 200, 200)
+SIGNED_IN_404 = row(LOGIN, 404, 404, 404, 404, 404, 404)
+SIGNED_IN_ELSEWHERE = row(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)
 PROJECT_READ = row(LOGIN, 404, 200, 200, 200, 404, 404)
 PROJECT_REDIRECT = row(LOGIN, 404, REDIRECT, REDIRECT, REDIRECT, 404, 404)
 ADMIN_PAGE = row(LOGIN, 404, 403, 403, 200, 404, 404)
@@ -105,6 +108,20 @@ MATRIX: dict[str, Entry] = {
     "socialaccount_login_cancelled": Entry(get=EVERYONE_200),
     # allauth answers a failed SSO sign-in with 401 and its error page.
     "socialaccount_login_error": Entry(get=row(401, 401, 401, 401, 401, 401, 401)),
+    # The second factor's pages (allauth.mfa): the signed-in person's own, nobody else's.
+    "account_reauthenticate": Entry(get=SIGNED_IN_200, post=SIGNED_IN_200),
+    "mfa_index": Entry(get=SIGNED_IN_200, post=row(LOGIN, 405, 405, 405, 405, 405, 405)),
+    # Nothing to finish or confirm without a sign-in in progress / a recent password: away.
+    "mfa_authenticate": Entry(get=SIGNED_IN_ELSEWHERE, post=SIGNED_IN_ELSEWHERE),
+    "mfa_reauthenticate": Entry(get=SIGNED_IN_ELSEWHERE, post=SIGNED_IN_ELSEWHERE),
+    "mfa_activate_totp": Entry(get=SIGNED_IN_ELSEWHERE, post=SIGNED_IN_ELSEWHERE),
+    "mfa_generate_recovery_codes": Entry(get=SIGNED_IN_ELSEWHERE, post=SIGNED_IN_ELSEWHERE),
+    # Nobody in the matrix has a second factor: nothing of theirs to see or remove.
+    "mfa_deactivate_totp": Entry(get=SIGNED_IN_404, post=SIGNED_IN_404),
+    "mfa_view_recovery_codes": Entry(
+        get=SIGNED_IN_404, post=row(LOGIN, 405, 405, 405, 405, 405, 405)
+    ),
+    "mfa_download_recovery_codes": Entry(get=SIGNED_IN_404, post=SIGNED_IN_404),
     # No provider is configured in this matrix: an unknown provider id is a 404, and nothing
     # reaches an identity provider (tests/identity/ runs the flow against a real one).
     "openid_connect_login": Entry(
@@ -125,7 +142,8 @@ MATRIX: dict[str, Entry] = {
         get=ADMIN_PAGE,
         post=ADMIN_WRITE,
         kwargs=_slug,
-        data=lambda w: {"name": "new-resource", "resource_role_arn": ARN},
+        # Another bridge role: the project's resource already has ARN (one Resource per role).
+        data=lambda w: {"name": "new-resource", "resource_role_arn": ARN + "2"},
         writes=True,
     ),
     "resources:edit": Entry(
@@ -140,6 +158,13 @@ MATRIX: dict[str, Entry] = {
     ),
     "resources:validate": Entry(
         post=ADMIN_WRITE, kwargs=lambda w: {**_slug(w), "pk": w.resource.pk}, writes=True
+    ),
+    # Confirmed (a POST without confirm=yes is the page that asks: tests/resources/).
+    "resources:retire": Entry(
+        post=ADMIN_WRITE,
+        kwargs=lambda w: {**_slug(w), "pk": w.resource.pk},
+        data=lambda w: {"confirm": "yes"},
+        writes=True,
     ),
     "resources:members": Entry(
         get=ADMIN_PAGE,
@@ -191,6 +216,12 @@ MATRIX: dict[str, Entry] = {
             "target_role_arn": TARGET_ARN + "2",
             "session_duration": "30m",
         },
+        writes=True,
+    ),
+    "accounts:retire": Entry(
+        post=ADMIN_WRITE,
+        kwargs=lambda w: {**_slug(w), "pk": w.account.pk},
+        data=lambda w: {"confirm": "yes"},
         writes=True,
     ),
     "accounts:access": Entry(
@@ -395,10 +426,12 @@ PK_URLS = {
     "resources:edit": lambda w: w.resource.pk,
     "resources:status": lambda w: w.resource.pk,
     "resources:validate": lambda w: w.resource.pk,
+    "resources:retire": lambda w: w.resource.pk,
     "resources:member_remove": lambda w: w.victim_membership.pk,
     "resources:group_rule_remove": lambda w: w.rule.pk,
     "resources:invitation_cancel": lambda w: w.invitation.pk,
     "accounts:edit": lambda w: w.account.pk,
+    "accounts:retire": lambda w: w.account.pk,
     "accounts:access": lambda w: w.account.pk,
     "sessions_audit:detail": lambda w: w.session.pk,
 }

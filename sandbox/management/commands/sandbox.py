@@ -56,6 +56,8 @@ def sandbox_environment(
         # Its own SQLite file: demo users with printed passwords never land in a real database.
         DATABASE_URL=f"sqlite:///{database}",
         PAM_SANDBOX="true",
+        # The demo's printed passwords are enough; a second factor is for real deployments.
+        PAM_MFA_REQUIRED="off",
         PAM_ISSUER_URL=f"{site}/",
         PAM_FEDERATION_ENDPOINT=f"{site}/sandbox/federation",
         PAM_PLATFORM_ACCOUNT_ID=MOTO_ACCOUNT_ID,
