@@ -12,6 +12,7 @@ import logging
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.providers.base.constants import AuthProcess
 from django.conf import settings
 from django.shortcuts import render
 
@@ -70,6 +71,14 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return True
 
     def pre_social_login(self, request, sociallogin) -> None:
+        if (sociallogin.state or {}).get("process") == AuthProcess.CONNECT:
+            # Linking another identity to an account here would let it sign in as that
+            # account: people are linked only by their own first sign-in.
+            raise _refuse(
+                request,
+                "Not available",
+                "Identities are not linked by hand here: sign in with your identity provider.",
+            )
         app = sociallogin.account.get_provider().app
         identity = services.Identity.from_sociallogin(sociallogin)
         if not identity.email:

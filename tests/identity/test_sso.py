@@ -122,3 +122,16 @@ def test_a_provider_trusted_for_emails_signs_in_without_email_verified(client, p
     response = provider.sign_in(client, "entra-user", email="olga@corp.example")
     assert response.status_code == 302
     assert SocialAccount.objects.get(uid="entra-user").user.email == "olga@corp.example"
+
+
+def test_nobody_links_another_identity_to_their_account(client, provider, member_user):
+    client.force_login(member_user)
+    provider.set_user("someone-else", email="member-alt@corp.example", email_verified=True)
+    start = client.post(reverse("openid_connect_login", args=[PROVIDER_ID]), {"process": "connect"})
+    import httpx
+
+    decision = httpx.post(start["Location"], data={"sub": "someone-else"})
+    callback = urlsplit(decision.headers["location"])
+    response = client.get(f"{callback.path}?{callback.query}")
+    assert response.status_code == 403
+    assert not SocialAccount.objects.filter(uid="someone-else").exists()
