@@ -31,6 +31,16 @@ logger = logging.getLogger(__name__)
 RATE_LIMITED = "RateLimited"
 INTERNAL_ERROR = "InternalError"
 INVALID_ROLE_ARN = "InvalidRoleArn"
+# The failure codes that are ours, not AWS's (pages say which it was).
+OWN_FAILURE_CODES = frozenset({RATE_LIMITED, INTERNAL_ERROR, INVALID_ROLE_ARN})
+ACCOUNT_RETIRED = (
+    "{account} is retired: its sessions stay in the audit trail, but its console can no "
+    "longer be opened."
+)
+RESOURCE_RETIRED = (
+    "{account} is in {resource}, which is retired: its sessions stay in the audit trail, but "
+    "no console in it can be opened any more."
+)
 
 
 class AccessError(Exception):
@@ -75,12 +85,12 @@ def account_access(
 ) -> AccessResult:
     """Open the AWS console as `account`'s target role for `user`, and record the session.
 
-    Refusals (PermissionDenied for a role that may not open the console, NotAMember for
-    someone outside the project) happen before anything is written or sent to AWS. Then the
-    rate limit, and `open_console`. The session row is written after the AWS calls, in its own
-    transaction (no database transaction is held open across network calls): active with the
-    STS expiry, or failed with the code and hint. If the row cannot be written, the exception
-    propagates and no login URL is handed out.
+    Refusals (PermissionDenied for a role that may not open the console or a retired account
+    or Resource, NotAMember for someone outside the project) happen before anything is
+    written or sent to AWS. Then the rate limit, and `open_console`. The session row is
+    written after the AWS calls, in its own transaction (no database transaction is held open
+    across network calls): active with the STS expiry, or failed with the code and hint. If the
+    row cannot be written, the exception propagates and no login URL is handed out.
     """
     # The view hands in the account it just loaded with its resource and project; anything
     # else is loaded here (a query per click saved; bench/ counts them).
@@ -93,6 +103,12 @@ def account_access(
         capability=Capability.OPEN_CONSOLE,
         membership=membership,
     )
+    if account.retired_at is not None:
+        raise PermissionDenied(ACCOUNT_RETIRED.format(account=account.name))
+    if resource.retired_at is not None:
+        raise PermissionDenied(
+            RESOURCE_RETIRED.format(account=account.name, resource=resource.name)
+        )
     if not user.email:
         # The email is the RoleSessionName CloudTrail shows: no email, no attributable session.
         raise PermissionDenied(NO_EMAIL)

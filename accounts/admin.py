@@ -2,7 +2,7 @@
 delete goes through accounts.services (their audit events say via: admin)."""
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts import services
 from accounts.models import Account
@@ -43,8 +43,14 @@ class AccountAdmin(ServiceAdmin):
         "session_duration_display",
         "validation_status",
         "created_at",
+        "retired_at",
     ]
-    list_filter = ["validation_status", "resource__project", "resource"]
+    list_filter = [
+        "validation_status",
+        ("retired_at", admin.EmptyFieldListFilter),
+        "resource__project",
+        "resource",
+    ]
     search_fields = ["name", "target_role_arn", "resource__name", "resource__project__name"]
     readonly_fields = [
         "validation_status",
@@ -58,13 +64,27 @@ class AccountAdmin(ServiceAdmin):
     ]
     list_select_related = ["resource__project"]
     autocomplete_fields = ["resource"]
-    actions = ["validate_again"]
+    actions = ["validate_again", "retire"]
 
     def get_readonly_fields(self, request, obj=None):
         # An account never moves to another resource (perhaps another project): its sessions
         # and its validation belong to the one it was made under, as in the app.
         fields = super().get_readonly_fields(request, obj)
         return [*fields, "resource"] if obj is not None else fields
+
+    @admin.action(
+        description="Retire (history stays, nothing can be opened)", permissions=["change"]
+    )
+    def retire(self, request, queryset):
+        retired = 0
+        for account in queryset.filter(retired_at__isnull=True).select_related("resource__project"):
+            try:
+                services.account_retire(actor=request.user, account=account, via=VIA_ADMIN)
+                retired += 1
+            except (PermissionDenied, ValidationError) as exc:
+                reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                self.message_user(request, f"{account}: {reason}", messages.ERROR)
+        self.message_user(request, f"{retired} account(s) retired.")
 
     @admin.action(description="Validate again", permissions=["change"])
     def validate_again(self, request, queryset):

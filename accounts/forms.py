@@ -9,6 +9,7 @@ class AccountForm(forms.Form):
     description = forms.CharField(max_length=500, required=False, strip=True)
     target_role_arn = RoleArnField(
         label="Target Role ARN",
+        placeholder="arn:aws:iam::123456789012:role/ReadOnly",
         help_text="The role people get in the console. It must trust the Resource Role.",
     )
     session_duration = SessionDurationField(label="Session duration", initial=3600)

@@ -26,6 +26,9 @@ class Account(Validated):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # Retired: its console can no longer be opened nor the account changed; it and its
+    # sessions stay, as the audit trail's history (accounts.services.account_retire).
+    retired_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -41,6 +44,11 @@ class Account(Validated):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_retired(self) -> bool:
+        """Retired itself, or under a retired Resource: either way it cannot be opened."""
+        return self.retired_at is not None or self.resource.retired_at is not None
 
     @property
     def session_duration_display(self) -> str:

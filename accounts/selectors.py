@@ -1,6 +1,6 @@
 """Reads for accounts that need more than one line."""
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from accounts.models import Account
 from resources.models import Membership, Project
@@ -35,9 +35,15 @@ def account_for_member(*, user, slug: str, pk: int) -> tuple[Account, Membership
     return found, membership
 
 
-def accounts_for_project(*, project: Project) -> QuerySet[Account]:
-    return (
-        Account.objects.filter(resource__project=project)
-        .select_related("resource")
-        .order_by("resource__name", "name")
-    )
+def accounts_for_project(*, project: Project, query: str = "") -> QuerySet[Account]:
+    """A project's accounts by resource and name; `query` narrows them to those whose name,
+    description, Target Role ARN or resource's name contains it."""
+    accounts = Account.objects.filter(resource__project=project)
+    if query:
+        accounts = accounts.filter(
+            Q(name__icontains=query)
+            | Q(description__icontains=query)
+            | Q(target_role_arn__icontains=query)
+            | Q(resource__name__icontains=query)
+        )
+    return accounts.select_related("resource").order_by("resource__name", "name")

@@ -1,10 +1,13 @@
 """Writes for Accounts (target roles). Each runs in one transaction with its audit row and
 checks the caller's capability itself; validation against AWS is queued after commit."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Account
 from accounts.tasks import account_validate_task
+from pamsite.aws.arns import InvalidRoleArn, parse_role_arn
 from pamsite.validators import normalize_display_name
 from resources.models import Resource
 from resources.permissions import Capability, require
@@ -31,6 +34,54 @@ def accounts_revalidate_for_resource(*, resource: Resource) -> int:
     return len(ids)
 
 
+def account_refuse_if_retired(account: Account) -> None:
+    """A retired Account (or one under a retired Resource) stays as history, unchanged."""
+    if account.retired_at is not None:
+        raise ValidationError(
+            f"Account {account.name} is retired: it and its sessions stay in the audit trail, "
+            "but it can no longer be changed.",
+            code="retired",
+        )
+    if account.resource.retired_at is not None:
+        raise ValidationError(
+            f"Resource {account.resource.name} is retired, and with it its accounts: they and "
+            "their sessions stay in the audit trail, but cannot be changed.",
+            code="retired",
+        )
+
+
+def _refuse_another_aws_account(*, resource: Resource, target_role_arn: str) -> None:
+    """A Resource is one AWS account connection: its accounts' target roles are in the AWS
+    account and partition of its Resource Role. ARNs that do not parse are left to
+    full_clean, which says what is wrong with them."""
+    try:
+        bridge = parse_role_arn(resource.resource_role_arn)
+        target = parse_role_arn(target_role_arn)
+    except InvalidRoleArn:
+        return
+    if target.partition != bridge.partition:
+        why = (
+            f"This role is in the {target.partition} partition, but Resource {resource.name} "
+            f"connects to {bridge.partition}"
+        )
+    elif target.account_id != bridge.account_id:
+        why = (
+            f"This role is in AWS account {target.account_id}, but Resource {resource.name} "
+            f"connects to AWS account {bridge.account_id}"
+        )
+    else:
+        return
+    raise ValidationError(
+        {
+            "target_role_arn": ValidationError(
+                f"{why}: a Resource is one AWS account connection. Use a role in AWS account "
+                f"{bridge.account_id} ({bridge.partition}), or add a Resource for the other one.",
+                code="other_aws_account",
+            )
+        }
+    )
+
+
 def account_fields(account: Account) -> dict:
     """The fields people edit, as account_create/account_update take them."""
     return {
@@ -54,6 +105,10 @@ def account_create(
 ) -> Account:
     """Add a target role under a resource; its validation runs after commit."""
     require(user=actor, project=resource.project, capability=Capability.MANAGE_PROJECT)
+    if resource.retired_at is not None:
+        raise ValidationError(
+            {"resource": f"Resource {resource.name} is retired: add accounts to another one."}
+        )
     account = Account(
         resource=resource,
         name=normalize_display_name(name),
@@ -62,6 +117,7 @@ def account_create(
         session_duration=session_duration,
         created_by=actor,
     )
+    _refuse_another_aws_account(resource=resource, target_role_arn=account.target_role_arn)
     account.full_clean()
     account.save()
     audit_event_record(
@@ -93,6 +149,7 @@ def account_update(
     account = (
         Account.objects.select_for_update().select_related("resource__project").get(pk=account.pk)
     )
+    account_refuse_if_retired(account)
     before = account_fields(account)
     account.name = normalize_display_name(name)
     account.description = description.strip()
@@ -102,6 +159,7 @@ def account_update(
     changed = any(before[key] != after[key] for key in VALIDATED_FIELDS)
     if changed:
         mark_pending(account)
+    _refuse_another_aws_account(resource=account.resource, target_role_arn=account.target_role_arn)
     account.full_clean()
     account.save()
     audit_event_record(
@@ -125,6 +183,7 @@ def account_revalidate(*, actor, account: Account, via: str = VIA_APP) -> Accoun
     account = (
         Account.objects.select_for_update().select_related("resource__project").get(pk=account.pk)
     )
+    account_refuse_if_retired(account)
     fields = mark_pending(account)
     account.save(update_fields=[*fields, "updated_at"])
     audit_event_record(
@@ -135,6 +194,30 @@ def account_revalidate(*, actor, account: Account, via: str = VIA_APP) -> Accoun
         via=via,
     )
     account_validation_enqueue(account_id=account.pk)
+    return account
+
+
+@transaction.atomic
+def account_retire(*, actor, account: Account, via: str = VIA_APP) -> Account:
+    """Retire an account: its console can no longer be opened nor the account changed, and it
+    is no longer validated; it and its sessions stay readable. There is no way back in the
+    app."""
+    require(user=actor, project=account.resource.project, capability=Capability.MANAGE_PROJECT)
+    account = (
+        Account.objects.select_for_update().select_related("resource__project").get(pk=account.pk)
+    )
+    account_refuse_if_retired(account)
+    account.retired_at = timezone.now()
+    account.save(update_fields=["retired_at", "updated_at"])
+    audit_event_record(
+        actor=actor,
+        action=AuditAction.ACCOUNT_RETIRE,
+        project=account.resource.project,
+        target=account.name,
+        detail={"retired_at": account.retired_at.isoformat()},
+        old={"retired_at": None},
+        via=via,
+    )
     return account
 
 

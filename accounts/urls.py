@@ -9,6 +9,9 @@ urlpatterns: list = [
     path("projects/<slug:slug>/accounts/new/", views.account_create_view, name="create"),
     path("projects/<slug:slug>/accounts/<int:pk>/edit/", views.account_edit, name="edit"),
     path(
+        "projects/<slug:slug>/accounts/<int:pk>/retire/", views.account_retire_view, name="retire"
+    ),
+    path(
         "projects/<slug:slug>/accounts/<int:pk>/access/", views.account_access_view, name="access"
     ),
 ]

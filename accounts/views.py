@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,34 +18,53 @@ from accounts.models import Account
 from accounts.selectors import account_for_member, accounts_for_project
 from pamsite.aws.errors import Fault
 from pamsite.client_ip import client_ip
+from pamsite.forms import ConfirmForm, SearchForm
 from pamsite.pages import apply_service_errors, redirect_page, render_page
 from resources.models import Resource
-from resources.pages import project_page
+from resources.pages import confirm_page, project_page
 from resources.permissions import Capability, NotAMember, project_for_view, view_gate
 
 
 class AccountInProjectForm(AccountForm):
-    """AccountForm plus the Resource it belongs to, limited to this project's resources."""
+    """AccountForm plus the Resource it belongs to: one of this project's resources that is
+    not retired (an existing account's own, which cannot change, whatever it is)."""
 
-    resource = forms.ModelChoiceField(queryset=Resource.objects.none(), empty_label=None)
+    resource = forms.ModelChoiceField(
+        queryset=Resource.objects.none(), empty_label="Choose a resource"
+    )
     field_order = ["resource", "name", "description", "target_role_arn", "session_duration"]
 
-    def __init__(self, *args, project, **kwargs):
+    def __init__(self, *args, project, account=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["resource"].queryset = Resource.objects.filter(project=project).order_by("name")
+        field = self.fields["resource"]
+        if account is not None:
+            field.queryset = Resource.objects.filter(pk=account.resource_id)
+            field.disabled = True  # its sessions point at the resource it was made under
+        else:
+            field.queryset = Resource.objects.filter(
+                project=project, retired_at__isnull=True
+            ).order_by("name")
+        if account is not None or field.queryset.count() == 1:
+            # Nothing to choose: no "Choose a resource" line above the one there is.
+            field.empty_label = None
 
 
 @require_GET
 @login_required
 def account_list(request, slug):
-    """Every account of the project; members and admins get an Access button per account."""
+    """Every account of the project; members and admins get an Access button per account
+    that is not retired. ?q= narrows the list (a plain GET form, no JavaScript needed)."""
     project, membership = project_for_view(user=request.user, slug=slug)
+    search = SearchForm(request.GET or None)
+    query = search.query()
     context = project_page(
         request,
         project=project,
         membership=membership,
         tab="accounts",
-        accounts=accounts_for_project(project=project),
+        search=search,
+        query=query,
+        accounts=[] if query is None else accounts_for_project(project=project, query=query),
     )
     return render_page(request, "accounts/account_list.html", context)
 
@@ -69,10 +88,9 @@ def _account_form_page(request, slug, pk=None):
         }
     elif request.GET.get("resource"):
         initial["resource"] = request.GET["resource"]
-    form = AccountInProjectForm(request.POST or None, initial=initial, project=project)
-    if account is not None:
-        # The resource of an existing account does not change: its sessions point at it.
-        form.fields["resource"].disabled = True
+    form = AccountInProjectForm(
+        request.POST or None, initial=initial, project=project, account=account
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         resource = data.pop("resource")
@@ -109,6 +127,44 @@ def account_create_view(request, slug):
 @login_required
 def account_edit(request, slug, pk):
     return _account_form_page(request, slug, pk)
+
+
+@require_POST
+@login_required
+def account_retire_view(request, slug, pk):
+    """Retire an account, after a page that asks (a POST without confirm=yes shows it)."""
+    project, membership = project_for_view(
+        user=request.user, slug=slug, capability=Capability.MANAGE_PROJECT
+    )
+    account = get_object_or_404(
+        Account.objects.select_related("resource__project"), resource__project=project, pk=pk
+    )
+    back_url = reverse("accounts:edit", kwargs={"slug": project.slug, "pk": account.pk})
+    if not ConfirmForm(request.POST).is_valid():
+        return confirm_page(
+            request,
+            project=project,
+            membership=membership,
+            tab="accounts",
+            title=f"Retire {account.name}?",
+            consequences=(
+                f"Its console can no longer be opened and the account cannot be changed. It "
+                f"and its sessions stay in the audit trail. Remove {account.target_role_arn} "
+                "from the Resource Role's permissions policy in AWS too. This cannot be undone "
+                "in the app."
+            ),
+            action=request.path,
+            button=f"Retire {account.name}",
+            back_url=back_url,
+            back_label=account.name,
+        )
+    try:
+        services.account_retire(actor=request.user, account=account)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Account {account.name} retired: it can no longer be opened.")
+    return redirect(back_url)
 
 
 def failure_status(error) -> int:

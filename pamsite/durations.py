@@ -44,7 +44,7 @@ def parse_duration(value: str | int) -> int:
             raise InvalidDuration(f"Enter a session duration: {ALLOWED}.")
         if text.isdigit():
             raise InvalidDuration(
-                f"Add a unit to '{text}': for example {text}s or {text}m. Allowed: {ALLOWED}."
+                f"Add a unit to '{text}'{_unit_examples(text)}. Allowed: {ALLOWED}."
             )
         seconds = 0
         position = 0
@@ -60,6 +60,18 @@ def parse_duration(value: str | int) -> int:
             seconds += int(match.group(1)) * unit
             position = match.end()
     return check_duration_seconds(seconds)
+
+
+def _unit_examples(digits: str) -> str:
+    """The readings of a bare number that are in range ("900": 900s), so the hint never
+    suggests one that is refused ("3600m" is 60 hours)."""
+    readings = []
+    for unit, seconds in (("s", 1), ("m", 60), ("h", 3600)):
+        total = int(digits) * seconds
+        if MIN_SECONDS <= total <= MAX_SECONDS:
+            written, canonical = f"{digits}{unit}", format_duration(total)
+            readings.append(written if written == canonical else f"{written} ({canonical})")
+    return f": for example {' or '.join(readings)}" if readings else ""
 
 
 def check_duration_seconds(seconds: int) -> int:

@@ -9,13 +9,13 @@ from pamsite.durations import ALLOWED, InvalidDuration, format_duration, parse_d
 class RoleArnField(forms.CharField):
     """An IAM role ARN; whitespace trimmed, the error says what was expected."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, placeholder: str = EXAMPLE, **kwargs):
         kwargs.setdefault("max_length", 2048)
         kwargs.setdefault("strip", True)
         kwargs.setdefault(
             "widget",
             forms.TextInput(
-                attrs={"placeholder": EXAMPLE, "spellcheck": "false", "autocomplete": "off"}
+                attrs={"placeholder": placeholder, "spellcheck": "false", "autocomplete": "off"}
             ),
         )
         super().__init__(**kwargs)
@@ -54,3 +54,29 @@ class SessionDurationField(forms.CharField):
             return parse_duration(value)
         except InvalidDuration as exc:
             raise forms.ValidationError(str(exc), code="invalid_duration") from exc
+
+
+class ConfirmForm(forms.Form):
+    """The second step of a destructive button: its POST without `confirm` shows a page that
+    asks, and that page posts again with it. No JavaScript needed."""
+
+    confirm = forms.BooleanField()
+
+
+class SearchForm(forms.Form):
+    """A list page's ?q= search box."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        strip=True,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+
+    def query(self) -> str | None:
+        """The words to look for ("" for everything), or None when the input is not valid
+        (then the list shows nothing and the field error says why)."""
+        if not self.is_bound:
+            return ""
+        return self.cleaned_data["q"] if self.is_valid() else None

@@ -5,7 +5,7 @@ accounts app adds its inline to ResourceAdmin."""
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from pamsite.admin_helpers import ServiceAdmin, adopt, refused_page
@@ -125,8 +125,9 @@ class ResourceAdmin(ServiceAdmin):
         "validation_status",
         "last_validated_at",
         "created_at",
+        "retired_at",
     ]
-    list_filter = ["validation_status", "project"]
+    list_filter = ["validation_status", ("retired_at", admin.EmptyFieldListFilter), "project"]
     search_fields = ["name", "resource_role_arn", "project__name"]
     readonly_fields = [
         "validation_status",
@@ -141,13 +142,27 @@ class ResourceAdmin(ServiceAdmin):
     list_select_related = ["project"]
     autocomplete_fields = ["project"]
     inlines: list = []  # accounts.admin adds AccountInline
-    actions = ["validate_again"]
+    actions = ["validate_again", "retire"]
 
     def get_readonly_fields(self, request, obj=None):
         # A resource never moves to another project: its accounts, their sessions and the
         # External ID its trust policy names belong to the one it was made in.
         fields = super().get_readonly_fields(request, obj)
         return [*fields, "project"] if obj is not None else fields
+
+    @admin.action(
+        description="Retire (history stays, nothing can be opened)", permissions=["change"]
+    )
+    def retire(self, request, queryset):
+        retired = 0
+        for resource in queryset.filter(retired_at__isnull=True).select_related("project"):
+            try:
+                services.resource_retire(actor=request.user, resource=resource, via=VIA_ADMIN)
+                retired += 1
+            except (PermissionDenied, ValidationError) as exc:
+                reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                self.message_user(request, f"{resource}: {reason}", messages.ERROR)
+        self.message_user(request, f"{retired} resource(s) retired.")
 
     @admin.action(description="Validate again", permissions=["change"])
     def validate_again(self, request, queryset):

@@ -1,4 +1,7 @@
-"""What every project page shares: the switcher, the tabs and what the role may do."""
+"""What every project page shares: the switcher, the tabs and what the role may do; and the
+page that asks before a destructive button does its work."""
+
+from django.shortcuts import render
 
 from resources.permissions import capabilities
 from resources.selectors import projects_for_user
@@ -14,3 +17,33 @@ def project_page(request, *, project, membership, tab: str, **context) -> dict:
         "user_projects": projects_for_user(user=request.user),
         **context,
     }
+
+
+def confirm_page(
+    request,
+    *,
+    project,
+    membership,
+    tab: str,
+    title: str,
+    consequences: str,
+    action: str,
+    button: str,
+    back_url: str,
+    back_label: str,
+):
+    """The confirmation step of a destructive POST (pamsite.forms.ConfirmForm): says what will
+    happen and posts to `action` again with confirm=yes; Cancel goes back to `back_url`."""
+    context = project_page(
+        request,
+        project=project,
+        membership=membership,
+        tab=tab,
+        title=title,
+        consequences=consequences,
+        action=action,
+        button=button,
+        back_url=back_url,
+        back_label=back_label,
+    )
+    return render(request, "confirm.html", context)

@@ -3,7 +3,7 @@ questions; who may ask them is resources.permissions' business."""
 
 import re
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 
 from resources.models import Membership, Project, Resource
@@ -32,8 +32,25 @@ def projects_for_user(*, user) -> QuerySet[Project]:
     return Project.objects.filter(memberships__user=user).distinct()
 
 
-def resources_for_project(*, project: Project) -> QuerySet[Resource]:
-    return Resource.objects.filter(project=project).order_by("name")
+def projects_for_home(*, user, every_project: bool = False) -> QuerySet[Project]:
+    """The home page's projects, each with `is_member`: the user's own, or with
+    `every_project` (platform admins) every project, theirs first."""
+    mine = Membership.objects.filter(project=OuterRef("pk"), user=user)
+    projects = Project.objects.all() if every_project else projects_for_user(user=user)
+    return projects.annotate(is_member=Exists(mine)).order_by("-is_member", "name")
+
+
+def resources_for_project(*, project: Project, query: str = "") -> QuerySet[Resource]:
+    """A project's resources by name; `query` narrows them to those whose name, description
+    or Resource Role ARN contains it."""
+    resources = Resource.objects.filter(project=project)
+    if query:
+        resources = resources.filter(
+            Q(name__icontains=query)
+            | Q(description__icontains=query)
+            | Q(resource_role_arn__icontains=query)
+        )
+    return resources.order_by("name")
 
 
 def members_of(*, project: Project) -> QuerySet[Membership]:

@@ -2,7 +2,9 @@
 row and checks the caller's capability itself; validation against AWS is queued after commit.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.services import accounts_revalidate_for_resource
 from pamsite.validators import normalize_display_name
@@ -17,6 +19,42 @@ from sessions_audit.services import VIA_APP, audit_event_record, changed_values
 def resource_validation_enqueue(*, resource_id: int) -> None:
     """Queue the Resource's validation after the current transaction commits."""
     enqueue_on_commit(task=resource_validate_task, model=Resource, pk=resource_id)
+
+
+def resource_refuse_if_retired(resource: Resource) -> None:
+    """A retired Resource stays as history: nothing in it changes any more."""
+    if resource.retired_at is not None:
+        raise ValidationError(
+            f"Resource {resource.name} is retired: it and its sessions stay in the audit trail, "
+            "but it can no longer be changed.",
+            code="retired",
+        )
+
+
+def _refuse_a_second_role_arn(resource: Resource) -> None:
+    # IAM role names are unique case-insensitively, so is the ARN of a bridge role.
+    taken = (
+        Resource.objects.filter(
+            project_id=resource.project_id,
+            resource_role_arn__iexact=resource.resource_role_arn,
+        )
+        .exclude(pk=resource.pk)
+        .first()
+    )
+    if taken is not None:
+        if taken.retired_at is not None:
+            advice = "It is retired and keeps its history; use another role for a new one."
+        else:
+            advice = f"Add the accounts to {taken.name} instead."
+        raise ValidationError(
+            {
+                "resource_role_arn": ValidationError(
+                    f"Resource {taken.name} already uses this Resource Role: a project has "
+                    f"one Resource per role. {advice}",
+                    code="role_arn_taken",
+                )
+            }
+        )
 
 
 def resource_fields(resource: Resource) -> dict:
@@ -47,6 +85,7 @@ def resource_create(
         resource_role_arn=resource_role_arn.strip(),
         created_by=actor,
     )
+    _refuse_a_second_role_arn(resource)
     resource.full_clean()
     resource.save()
     audit_event_record(
@@ -75,6 +114,7 @@ def resource_update(
     pending, and validates them again."""
     require(user=actor, project=resource.project, capability=Capability.MANAGE_PROJECT)
     resource = Resource.objects.select_for_update().select_related("project").get(pk=resource.pk)
+    resource_refuse_if_retired(resource)
     before = resource_fields(resource)
     resource.name = normalize_display_name(name)
     resource.description = description.strip()
@@ -82,6 +122,7 @@ def resource_update(
     arn_changed = resource.resource_role_arn != before["resource_role_arn"]
     if arn_changed:
         mark_pending(resource)
+    _refuse_a_second_role_arn(resource)
     resource.full_clean()
     resource.save()
     after = resource_fields(resource)
@@ -105,6 +146,7 @@ def resource_revalidate(*, actor, resource: Resource, via: str = VIA_APP) -> Res
     """Validate again: back to pending, audited, and queued after commit."""
     require(user=actor, project=resource.project, capability=Capability.MANAGE_PROJECT)
     resource = Resource.objects.select_for_update().select_related("project").get(pk=resource.pk)
+    resource_refuse_if_retired(resource)
     fields = mark_pending(resource)
     resource.save(update_fields=[*fields, "updated_at"])
     audit_event_record(
@@ -115,6 +157,28 @@ def resource_revalidate(*, actor, resource: Resource, via: str = VIA_APP) -> Res
         via=via,
     )
     resource_validation_enqueue(resource_id=resource.pk)
+    return resource
+
+
+@transaction.atomic
+def resource_retire(*, actor, resource: Resource, via: str = VIA_APP) -> Resource:
+    """Retire a resource: neither it nor any account under it can be opened or changed any
+    more, and it is no longer validated; it, its accounts and their sessions stay readable.
+    There is no way back in the app."""
+    require(user=actor, project=resource.project, capability=Capability.MANAGE_PROJECT)
+    resource = Resource.objects.select_for_update().select_related("project").get(pk=resource.pk)
+    resource_refuse_if_retired(resource)
+    resource.retired_at = timezone.now()
+    resource.save(update_fields=["retired_at", "updated_at"])
+    audit_event_record(
+        actor=actor,
+        action=AuditAction.RESOURCE_RETIRE,
+        project=resource.project,
+        target=resource.name,
+        detail={"retired_at": resource.retired_at.isoformat()},
+        old={"retired_at": None},
+        via=via,
+    )
     return resource
 
 

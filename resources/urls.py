@@ -15,6 +15,11 @@ urlpatterns = [
         views.resource_validate,
         name="validate",
     ),
+    path(
+        "projects/<slug:slug>/resources/<int:pk>/retire/",
+        views.resource_retire_view,
+        name="retire",
+    ),
     path("projects/<slug:slug>/members/", views.member_list, name="members"),
     path(
         "projects/<slug:slug>/members/<int:pk>/remove/",

@@ -183,7 +183,9 @@ def resume(*, model: type[models.Model], task, limit: int = 200) -> int:
         updated_at__lte=timezone.now() - STALE_PENDING_AFTER
     )
     ids = list(
-        model.objects.filter(stale, validation_status=ValidationStatus.PENDING)
+        model.objects.filter(
+            stale, validation_status=ValidationStatus.PENDING, retired_at__isnull=True
+        )
         .order_by("updated_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -6,16 +6,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pamsite.aws import identity, policies
 from pamsite.aws.arns import InvalidRoleArn, parse_role_arn
 from pamsite.aws.errors import AwsError
+from pamsite.forms import ConfirmForm, SearchForm
 from pamsite.pages import apply_service_errors, redirect_page, render_page
 from resources import projects, services
 from resources.forms import GroupRuleForm, MembershipForm, ProjectForm, ResourceForm
 from resources.models import GroupRule, Invitation, Membership, Resource
-from resources.pages import project_page
+from resources.pages import confirm_page, project_page
 from resources.permissions import (
     REFUSALS,
     Capability,
@@ -26,7 +28,7 @@ from resources.permissions import (
 from resources.selectors import (
     members_of,
     project_landing_url,
-    projects_for_user,
+    projects_for_home,
     resources_for_project,
 )
 
@@ -35,9 +37,11 @@ from resources.selectors import (
 @login_required
 def home(request):
     """The projects the signed-in user belongs to; someone in exactly one project goes straight
-    to it (platform admins stay here, where projects are created)."""
-    user_projects = list(projects_for_user(user=request.user))
-    if len(user_projects) == 1 and not can_create_projects(request.user):
+    to it. Platform admins stay here, where projects are created, and see every project (those
+    they are not in are managed in Django admin)."""
+    staff = can_create_projects(request.user)
+    user_projects = list(projects_for_home(user=request.user, every_project=staff))
+    if len(user_projects) == 1 and not staff:
         return redirect("resources:project", slug=user_projects[0].slug)
     return render(request, "home.html", {"projects": user_projects})
 
@@ -57,6 +61,11 @@ def project_create_view(request):
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
+            messages.success(
+                request,
+                f"Project {project.name} created; you are its admin. Next, add a resource: the "
+                "AWS account its people open.",
+            )
             return redirect("resources:list", slug=project.slug)
     return render(request, "project_form.html", {"form": form})
 
@@ -110,19 +119,30 @@ def policy_documents(*, project, resource=None, resource_role_arn: str | None) -
     ]
     if partition is None:
         return documents
-    targets = resource.accounts.values_list("target_role_arn", flat=True) if resource else ()
+    # A retired account's role is no longer opened: the policy leaves it out.
+    accounts = resource.accounts.filter(retired_at__isnull=True) if resource else None
+    targets = list(accounts.values_list("target_role_arn", flat=True)) if accounts else []
     sets = policies.resource_policies(
         resource_role_arn=resource_role_arn,
         external_id=project.external_id,
         platform_account_id=platform_account_id,
-        target_role_arns=list(targets),
+        target_role_arns=targets,
     )
+    if targets:
+        permissions_help = (
+            "Lets the Resource Role assume exactly the target roles of this resource's "
+            "accounts. Update it in AWS when you add an account."
+        )
+    else:
+        permissions_help = (
+            "Lets the Resource Role assume the target roles. Until accounts exist it allows "
+            "every role in the AWS account; narrow it when they do (this page then shows them)."
+        )
     documents += [
         {
             "key": "resource-permissions",
             "title": "Resource Role: permissions policy",
-            "help": "Lets the Resource Role assume the target roles. Until accounts exist it "
-            "allows every role in the account; narrow it when they do.",
+            "help": permissions_help,
             "json": sets.resource_role_permissions_json,
         },
         {
@@ -138,13 +158,18 @@ def policy_documents(*, project, resource=None, resource_role_arn: str | None) -
 @require_GET
 @login_required
 def resource_list(request, slug):
+    """The project's resources; ?q= narrows them (a plain GET form, no JavaScript needed)."""
     project, membership = project_for_view(user=request.user, slug=slug)
+    search = SearchForm(request.GET or None)
+    query = search.query()
     context = project_page(
         request,
         project=project,
         membership=membership,
         tab="resources",
-        resources=resources_for_project(project=project),
+        search=search,
+        query=query,
+        resources=[] if query is None else resources_for_project(project=project, query=query),
     )
     return render_page(request, "resources/resource_list.html", context)
 
@@ -162,6 +187,15 @@ def resource_status(request, slug, pk):
     if request.htmx:
         return render_page(request, "resources/resource_list.html", context, fragment="status")
     return redirect("resources:edit", slug=project.slug, pk=resource.pk)
+
+
+def _validation_message(resource: Resource, *, pending: str, checked: str) -> str:
+    """What the page says after a write that validates: without a broker the check has already
+    run (tasks run in the request), so `checked` and its outcome; else `pending`."""
+    resource.refresh_from_db(fields=["validation_status"])
+    if resource.validation_status == Resource.ValidationStatus.PENDING:
+        return pending
+    return f"{checked}: {resource.get_validation_status_display().lower()}."
 
 
 def _resource_form_page(request, slug, pk=None):
@@ -185,7 +219,11 @@ def _resource_form_page(request, slug, pk=None):
                 resource = services.resource_create(
                     actor=request.user, project=project, **form.cleaned_data
                 )
-                message = f"Resource {resource.name} added. Validating it now."
+                message = _validation_message(
+                    resource,
+                    pending=f"Resource {resource.name} added. Validating it now.",
+                    checked=f"Resource {resource.name} added and checked",
+                )
             else:
                 resource = services.resource_update(
                     actor=request.user, resource=resource, **form.cleaned_data
@@ -230,15 +268,62 @@ def resource_validate(request, slug, pk):
         user=request.user, slug=slug, capability=Capability.MANAGE_PROJECT
     )
     resource = get_object_or_404(Resource, project=project, pk=pk)
-    resource = services.resource_revalidate(actor=request.user, resource=resource)
+    try:
+        resource = services.resource_revalidate(actor=request.user, resource=resource)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect_page(request, "resources:edit", slug=project.slug, pk=resource.pk)
     if request.htmx:
         resource.refresh_from_db()
         context = project_page(
             request, project=project, membership=membership, tab="resources", resource=resource
         )
         return render_page(request, "resources/resource_list.html", context, fragment="status")
-    messages.success(request, f"Validating {resource.name} again.")
+    message = _validation_message(
+        resource,
+        pending=f"Validating {resource.name} again.",
+        checked=f"{resource.name} checked again",
+    )
+    messages.success(request, message)
     return redirect("resources:edit", slug=project.slug, pk=resource.pk)
+
+
+@require_POST
+@login_required
+def resource_retire_view(request, slug, pk):
+    """Retire a resource, after a page that asks (a POST without confirm=yes shows it)."""
+    project, membership = project_for_view(
+        user=request.user, slug=slug, capability=Capability.MANAGE_PROJECT
+    )
+    resource = get_object_or_404(Resource, project=project, pk=pk)
+    back_url = reverse("resources:edit", kwargs={"slug": project.slug, "pk": resource.pk})
+    if not ConfirmForm(request.POST).is_valid():
+        return confirm_page(
+            request,
+            project=project,
+            membership=membership,
+            tab="resources",
+            title=f"Retire {resource.name}?",
+            consequences=(
+                f"No console can be opened in {resource.name} any more, through any of its "
+                f"{resource.accounts.count()} account(s), and neither it nor they can be "
+                "changed. It, its accounts and their sessions stay in the audit trail. This "
+                "cannot be undone in the app."
+            ),
+            action=request.path,
+            button=f"Retire {resource.name}",
+            back_url=back_url,
+            back_label=resource.name,
+        )
+    try:
+        services.resource_retire(actor=request.user, resource=resource)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, f"Resource {resource.name} retired: its accounts can no longer be opened."
+        )
+    return redirect(back_url)
 
 
 @require_http_methods(["GET", "POST"])
@@ -333,10 +418,32 @@ def group_rule_remove(request, slug, pk):
 @require_POST
 @login_required
 def member_remove(request, slug, pk):
-    project, _ = project_for_view(
+    """Take a person out of the project, after a page that asks (a POST without confirm=yes
+    shows it)."""
+    project, membership = project_for_view(
         user=request.user, slug=slug, capability=Capability.MANAGE_PROJECT
     )
     member = get_object_or_404(Membership.objects.select_related("user"), project=project, pk=pk)
+    if not ConfirmForm(request.POST).is_valid():
+        person = member.user.email or member.user.get_username()
+        yourself = member.user_id == request.user.pk
+        return confirm_page(
+            request,
+            project=project,
+            membership=membership,
+            tab="members",
+            title=f"Remove {'yourself' if yourself else person} from {project.name}?",
+            consequences=(
+                f"{person} can no longer open {project.name}'s pages or its consoles"
+                f"{' (nor can you: you leave the project)' if yourself else ''}. Consoles "
+                "already open stay open until they expire. Their sessions stay in the audit "
+                "trail."
+            ),
+            action=request.path,
+            button=f"Remove {person}",
+            back_url=reverse("resources:members", kwargs={"slug": project.slug}),
+            back_label="Members",
+        )
     try:
         projects.membership_remove(actor=request.user, membership=member)
     except ValidationError as exc:

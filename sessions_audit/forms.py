@@ -1,8 +1,40 @@
+from datetime import UTC, date, datetime
+
 from django import forms
 
 from accounts.models import Account
 from resources.models import Resource
 from sessions_audit.models import AccessSession
+
+
+class IsoDateField(forms.DateField):
+    """A day written as ISO 8601 (2024-05-01), whatever the browser's locale; an ISO date and
+    time (2024-05-01T12:30:00Z, as the CSV export writes them) means its UTC day."""
+
+    default_error_messages = {
+        "invalid": "Enter a date as YYYY-MM-DD (ISO 8601), for example 2024-05-01.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"placeholder": "YYYY-MM-DD", "autocomplete": "off"}),
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, date):
+            return value if not isinstance(value, datetime) else value.date()
+        text = str(value).strip()
+        try:
+            if len(text) <= 10:
+                return date.fromisoformat(text)
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
 
 
 class SessionFilterForm(forms.Form):
@@ -24,14 +56,11 @@ class SessionFilterForm(forms.Form):
     status = forms.ChoiceField(
         choices=[("", "Any status"), *AccessSession.Status.choices], required=False
     )
-    since = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
+    since = IsoDateField(label="From", required=False)
+    until = IsoDateField(
         label="To",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Dates are UTC, both ends included.",
+        help_text="Days as YYYY-MM-DD, in UTC, both ends included.",
     )
 
     def __init__(self, *args, project, **kwargs):

@@ -6,6 +6,8 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from pamsite.durations import format_duration
+
 
 class SessionStatus(models.TextChoices):
     ACTIVE = "active", "Active"
@@ -156,6 +158,11 @@ class AccessSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_email} → {self.account_name} ({self.status})"
+
+    @property
+    def duration_display(self) -> str:
+        """The duration as the Account shows it ("30m"), or "" when none was recorded."""
+        return format_duration(self.duration_seconds) if self.duration_seconds else ""
 
     @property
     def effective_status(self) -> str:

@@ -3,11 +3,12 @@
 import csv
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts.access import OWN_FAILURE_CODES
 from pamsite.pages import render_page
 from resources.pages import project_page
 from resources.permissions import Capability, project_for_view
@@ -59,6 +60,10 @@ def session_list(request, slug):
     """Sessions newest first, filtered, one keyset page at a time."""
     project, membership = _auditor_project(request, slug)
     form, qs = _filtered(request, project)
+    return _session_list_page(request, project, membership, form=form, qs=qs)
+
+
+def _session_list_page(request, project, membership, *, form, qs, status: int = 200):
     page = sessions_page(qs, after=request.GET.get("after", ""))
     query = request.GET.copy()
     query.pop("after", None)
@@ -72,7 +77,9 @@ def session_list(request, slug):
         filter_query=query.urlencode(),
         first_page=not request.GET.get("after"),
     )
-    return render_page(request, "sessions_audit/session_list.html", context, fragment="results")
+    response = render_page(request, "sessions_audit/session_list.html", context, fragment="results")
+    response.status_code = status
+    return response
 
 
 def _csv_cell(value) -> str:
@@ -108,14 +115,12 @@ def _csv_rows(qs):
 def session_export(request, slug):
     """Every session matching the filters as CSV, streamed in chunks: memory stays flat
     however many rows there are."""
-    project, _ = _auditor_project(request, slug)
+    project, membership = _auditor_project(request, slug)
     form, qs = _filtered(request, project)
     if form.is_bound and not form.is_valid():
-        # A CSV of nothing would pass for "no sessions matched"; say what is wrong instead.
-        errors = "; ".join(f"{name}: {' '.join(e)}" for name, e in form.errors.items())
-        return HttpResponseBadRequest(
-            f"Invalid filter, nothing exported. {errors}", content_type="text/plain"
-        )
+        # A CSV of nothing would pass for "no sessions matched": the list page instead, with
+        # the filter's errors, and nothing exported.
+        return _session_list_page(request, project, membership, form=form, qs=qs, status=400)
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     response = StreamingHttpResponse(_csv_rows(qs), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="sessions-{project.slug}-{stamp}.csv"'
@@ -135,5 +140,6 @@ def session_detail(request, slug, pk):
         tab="sessions",
         session=session,
         cloudtrail_command=session_cloudtrail_command(session) if session.role_session_name else "",
+        failure_is_ours=session.failure_code in OWN_FAILURE_CODES,
     )
     return render_page(request, "sessions_audit/session_detail.html", context)

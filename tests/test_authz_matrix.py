@@ -176,6 +176,7 @@ MATRIX: dict[str, Entry] = {
     "resources:member_remove": Entry(
         post=ADMIN_WRITE,
         kwargs=lambda w: {**_slug(w), "pk": w.victim_membership.pk},
+        data=lambda w: {"confirm": "yes"},
         writes=True,
     ),
     "resources:invitation_cancel": Entry(

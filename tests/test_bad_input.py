@@ -112,7 +112,7 @@ def test_a_full_width_name_is_the_same_name(admin_client, admin_user, project):
 
     resource_create(actor=admin_user, project=project, name="prod", resource_role_arn=ARN)
     url = reverse("resources:create", args=[project.slug])
-    data = {"name": "\uff50\uff52\uff4f\uff44", "description": "", "resource_role_arn": ARN}
+    data = {"name": "\uff50\uff52\uff4f\uff44", "description": "", "resource_role_arn": ARN + "2"}
     _, errors = _post_refused(admin_client, url, data, "name")
     assert "already exists" in errors
 
@@ -210,7 +210,9 @@ def test_resource_form_refuses_an_oversized_description(admin_client, project):
 def test_resource_form_refuses_a_name_already_used_in_the_project(admin_client, project, resource):
     url = reverse("resources:create", args=[project.slug])
     before = snapshot()
-    response = admin_client.post(url, _resource_data(name=resource.name))
+    response = admin_client.post(
+        url, _resource_data(name=resource.name, resource_role_arn=ARN + "2")
+    )
     assert response.status_code == 200
     # The error sits on the name field, where the person has to fix it.
     assert "already exists" in " ".join(response.context["form"].errors["name"])
@@ -233,6 +235,34 @@ def test_emoji_and_right_to_left_scripts_are_fine_names(admin_client, project, n
     assert Resource.objects.filter(project=project, name=name).exists()
     page = admin_client.get(reverse("resources:list", args=[project.slug]))
     assert name in page.content.decode()
+
+
+# One Resource per Resource Role in a project: the same role written another way is the same.
+SAME_ROLE_ARNS = {
+    "identical": ARN,
+    "role-name-case": "arn:aws:iam::123456789012:role/pambridge",
+    "upper-case-name": "arn:aws:iam::123456789012:role/PAMBRIDGE",
+    "padded": f"  {ARN}\t",
+}
+
+
+@pytest.mark.parametrize("form", ["create", "edit"])
+@pytest.mark.parametrize("case", sorted(SAME_ROLE_ARNS))
+def test_resource_form_refuses_a_role_another_resource_uses(admin_client, project, form, case):
+    existing = ResourceFactory(project=project, name="payments", resource_role_arn=ARN)
+    other = ResourceFactory(project=project, name="other", resource_role_arn=ARN + "Other")
+    url = _resource_urls(project, other)[form]
+    data = _resource_data(name="another", resource_role_arn=SAME_ROLE_ARNS[case])
+
+    _, errors = _post_refused(admin_client, url, data, "resource_role_arn")
+
+    assert f"Resource {existing.name} already uses this Resource Role" in errors
+
+
+def test_another_project_may_use_the_same_role(admin_client, project):
+    ResourceFactory(project=ProjectFactory(), resource_role_arn=ARN)
+    response = admin_client.post(reverse("resources:create", args=[project.slug]), _resource_data())
+    assert response.status_code == 302
 
 
 # Accounts
@@ -292,6 +322,52 @@ def test_account_form_refuses_a_bad_name(admin_client, project, account, form, c
     )
 
     assert why.lower() in errors.lower()
+
+
+# A Resource is one AWS account connection: its accounts' roles are in its account and
+# partition (the Resource Role is in aws, account 123456789012).
+OTHER_AWS_ACCOUNT_ROLES = {
+    "other-account": ("arn:aws:iam::210987654321:role/ReadOnly", "AWS account 210987654321"),
+    "gov-partition": ("arn:aws-us-gov:iam::123456789012:role/ReadOnly", "aws-us-gov partition"),
+    "china-partition": ("arn:aws-cn:iam::123456789012:role/ReadOnly", "aws-cn partition"),
+    "both": ("arn:aws-cn:iam::210987654321:role/ReadOnly", "aws-cn partition"),
+}
+
+
+@pytest.mark.parametrize("form", ["create", "edit"])
+@pytest.mark.parametrize("case", sorted(OTHER_AWS_ACCOUNT_ROLES))
+def test_account_form_refuses_a_role_outside_the_resources_aws_account(
+    admin_client, project, account, form, case
+):
+    value, why = OTHER_AWS_ACCOUNT_ROLES[case]
+    url = _account_urls(project, account)[form]
+    data = _account_data(account.resource, target_role_arn=value)
+
+    _, errors = _post_refused(admin_client, url, data, "target_role_arn")
+
+    assert why in errors
+    assert "a Resource is one AWS account connection" in errors
+
+
+@pytest.mark.parametrize("case", sorted(OTHER_AWS_ACCOUNT_ROLES))
+def test_admin_site_refuses_a_role_outside_the_resources_aws_account(
+    client, project, resource, case
+):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    before = snapshot()
+    response = client.post(
+        reverse("admin:accounts_account_add"),
+        {
+            "resource": resource.pk,
+            "name": "readonly",
+            "description": "",
+            "target_role_arn": OTHER_AWS_ACCOUNT_ROLES[case][0],
+            "session_duration": 3600,
+        },
+        follow=True,
+    )
+    assert "a Resource is one AWS account connection" in response.content.decode()
+    assert snapshot() == before
 
 
 def test_account_form_refuses_another_projects_resource(admin_client, project, resource):
@@ -395,6 +471,8 @@ def auditor_client(client, auditor_user, account):
 
 BAD_FILTERS = {
     "since-not-a-date": ({"since": "yesterday"}, "since"),
+    "since-us-style": ({"since": "05/01/2024"}, "since"),
+    "until-not-iso": ({"until": "1 May 2024"}, "until"),
     "since-impossible-date": ({"since": "2024-02-30"}, "since"),
     "until-before-since": ({"since": "2024-05-02", "until": "2024-05-01"}, "until"),
     "status-unknown": ({"status": "hacked"}, "status"),
@@ -427,11 +505,15 @@ def test_session_filter_refuses_another_projects_resource(auditor_client, projec
 
 @pytest.mark.parametrize("case", sorted(BAD_FILTERS))
 def test_export_with_a_bad_filter_is_400_not_every_session(auditor_client, project, case):
+    """Not a download of nothing, nor a plain-text error file: the list page, saying why."""
     query, field = BAD_FILTERS[case]
     response = auditor_client.get(reverse("sessions_audit:export", args=[project.slug]), query)
     assert response.status_code == 400
-    assert response["Content-Type"].startswith("text/plain")
-    assert field in response.content.decode()
+    assert response["Content-Type"].startswith("text/html")
+    assert "Content-Disposition" not in response
+    assert field in response.context["form"].errors
+    assert response.context["page"].sessions == []
+    assert "The filter is not valid" in response.content.decode()
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "%00", "x" * 5000, "MjAyNC0wMS0wMXxub3QtYS11dWlk"])

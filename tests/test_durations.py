@@ -74,3 +74,25 @@ def test_integer_seconds_are_range_checked():
     assert parse_duration(1800) == 1800
     with pytest.raises(InvalidDuration):
         parse_duration(7200)
+
+
+# A bare number: the hint suggests only the readings that are allowed ("3600m" is 60 hours).
+BARE_NUMBERS = {
+    "3600": "for example 3600s (1h).",
+    "900": "for example 900s (15m).",
+    "30": "for example 30m.",
+    "1": "for example 1h.",
+    "5": "Add a unit to '5'. Allowed",
+}
+
+
+@pytest.mark.parametrize("text", sorted(BARE_NUMBERS))
+def test_a_bare_number_is_answered_with_units_that_are_allowed(text):
+    with pytest.raises(InvalidDuration) as refused:
+        parse_duration(text)
+    message = str(refused.value)
+    assert BARE_NUMBERS[text] in message
+    for unit in "smh":
+        suggestion = f"{text}{unit}"
+        if f" {suggestion}" in message.split("Allowed")[0]:
+            assert parse_duration(suggestion)  # every suggestion is itself allowed

@@ -1,7 +1,11 @@
-// The page's few helpers: copy buttons, the project switcher, and HTMX error notices.
+// The page's few helpers: copy buttons, the project switcher, local times, and HTMX error
+// notices.
 // Copy buttons: <button class="copy" data-copy-target="ID" hidden> copies the text of #ID.
 // Buttons stay hidden without JavaScript (the text can be selected by hand), and no inline
 // script or handler is used, so a CSP without 'unsafe-inline' holds.
+// Times: <time datetime="ISO" title="... UTC"> (the `when` template filter) shows UTC without
+// JavaScript; with it, the viewer's time zone and how long ago ("12 minutes ago"), or with
+// data-when="ends" how long until it ends ("ends in 23 minutes"). UTC stays on hover.
 (function () {
   "use strict";
 
@@ -42,7 +46,48 @@
     root.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       var form = select.form;
       var submit = form && form.querySelector("button[type=submit]");
-      if (submit) submit.classList.add("visually-hidden");
+      // Out of sight until a keyboard reaches it; then it shows, with its focus ring.
+      if (submit) submit.classList.add("visually-hidden-focusable");
+    });
+    showTimes(root);
+  }
+
+  var UNITS = [
+    ["year", 365 * 24 * 3600],
+    ["month", 30 * 24 * 3600],
+    ["day", 24 * 3600],
+    ["hour", 3600],
+    ["minute", 60],
+    ["second", 1]
+  ];
+  var relative = window.Intl && Intl.RelativeTimeFormat
+    ? new Intl.RelativeTimeFormat("en", { numeric: "auto" }) : null;
+  var local = window.Intl && Intl.DateTimeFormat
+    ? new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }) : null;
+
+  function howLong(date, now) {
+    var seconds = Math.round((date.getTime() - now) / 1000);
+    for (var i = 0; i < UNITS.length; i++) {
+      var unit = UNITS[i];
+      if (Math.abs(seconds) >= unit[1] || unit[0] === "second") {
+        return relative.format(Math.round(seconds / unit[1]), unit[0]);
+      }
+    }
+    return "";
+  }
+
+  function showTimes(root) {
+    if (!relative || !local) return;  // the UTC text stays
+    var now = Date.now();
+    root.querySelectorAll("time[datetime]").forEach(function (element) {
+      var date = new Date(element.getAttribute("datetime"));
+      if (isNaN(date.getTime())) return;
+      if (!element.title) element.title = element.textContent.trim();
+      var ago = howLong(date, now);
+      if (element.dataset.when === "ends") {
+        ago = date.getTime() > now ? "ends " + ago : "ended " + ago;
+      }
+      element.textContent = local.format(date) + " · " + ago;
     });
   }
 
@@ -84,6 +129,9 @@
     box.hidden = false;
   }
 
-  document.addEventListener("DOMContentLoaded", function () { setUp(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    setUp(document);
+    window.setInterval(function () { showTimes(document); }, 30000);
+  });
   document.addEventListener("htmx:load", function (event) { setUp(event.target); });
 })();

@@ -85,10 +85,27 @@ def test_resource_create_refuses_bad_arns_and_saves_nothing(project, admin_user,
 def test_resource_names_are_unique_within_a_project(project, admin_user):
     resource_create(actor=admin_user, project=project, name="prod", resource_role_arn=ARN)
     with pytest.raises(ValidationError, match="already exists"):
-        resource_create(actor=admin_user, project=project, name="prod", resource_role_arn=ARN)
+        resource_create(
+            actor=admin_user, project=project, name="prod", resource_role_arn=ARN + "Two"
+        )
     other = ProjectFactory()
     ResourceFactory(project=other, name="prod")  # another project may reuse the name
     assert Resource.objects.filter(name="prod").count() == 2
+
+
+def test_a_role_arn_is_one_resource_per_project_whatever_its_case(project, admin_user):
+    first = resource_create(actor=admin_user, project=project, name="prod", resource_role_arn=ARN)
+    with pytest.raises(ValidationError, match=f"Resource {first.name} already uses") as refused:
+        resource_create(
+            actor=admin_user, project=project, name="prod-2", resource_role_arn=ARN.lower()
+        )
+    assert list(refused.value.error_dict) == ["resource_role_arn"]
+
+
+def test_the_database_refuses_a_second_resource_with_the_same_role_arn(project):
+    ResourceFactory(project=project, resource_role_arn=ARN)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ResourceFactory(project=project, resource_role_arn=ARN)
 
 
 @pytest.mark.parametrize("role", ["member", "auditor"])
@@ -161,7 +178,7 @@ def test_account_update_changes_role(account, project):
         actor=admin,
         account=account,
         name="renamed",
-        target_role_arn="arn:aws-us-gov:iam::123456789012:role/Gov",
+        target_role_arn="arn:aws:iam::123456789012:role/Other",
         session_duration=1800,
     )
     assert (updated.name, updated.session_duration) == ("renamed", 1800)

@@ -211,13 +211,18 @@ def test_admin_adds_a_member_by_email(client, admin_user, project):
     assert Membership.objects.get(project=project, user=newcomer).role == "auditor"
 
 
-def test_adding_an_unknown_email_is_a_field_error(client, admin_user, project):
+def test_adding_an_unknown_email_invites_them(client, admin_user, project):
+    """No field error that would tell whether the email has an account: an invitation
+    (tests/identity/test_invitations.py)."""
+    from resources.models import Invitation
+
     client.force_login(admin_user)
     response = client.post(
         reverse("resources:members", args=[project.slug]),
         {"email": "nobody@example.com", "role": "member"},
     )
-    assert "nobody@example.com" in " ".join(response.context["form"].errors["email"])
+    assert response.status_code == 302
+    assert Invitation.objects.get(project=project).email == "nobody@example.com"
 
 
 def test_last_admin_cannot_be_demoted(client, admin_user, project):
@@ -233,9 +238,25 @@ def test_last_admin_cannot_be_demoted(client, admin_user, project):
 def test_admin_removes_a_member(client, admin_user, project):
     membership = MembershipFactory(project=project)
     client.force_login(admin_user)
-    client.post(reverse("resources:member_remove", args=[project.slug, membership.pk]))
+    url = reverse("resources:member_remove", args=[project.slug, membership.pk])
+    client.post(url, {"confirm": "yes"})
     assert not Membership.objects.filter(pk=membership.pk).exists()
     assert AuditEvent.objects.filter(action="membership.remove").exists()
+
+
+def test_remove_asks_first_and_removes_nothing_until_confirmed(client, admin_user, project):
+    membership = MembershipFactory(project=project)
+    client.force_login(admin_user)
+    url = reverse("resources:member_remove", args=[project.slug, membership.pk])
+
+    response = client.post(url)
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f"Remove {membership.user.email} from {project.name}?" in body
+    assert 'name="confirm" value="yes"' in body and f'action="{url}"' in body
+    assert Membership.objects.filter(pk=membership.pk).exists()
+    assert not AuditEvent.objects.filter(action="membership.remove").exists()
 
 
 def test_member_cannot_remove_anyone(client, member_user, admin_membership, project):
@@ -300,7 +321,8 @@ def test_admin_who_removes_themselves_lands_on_their_projects(client, admin_user
     MembershipFactory(project=project, role=Membership.Role.ADMIN)
     client.force_login(admin_user)
     own = Membership.objects.get(user=admin_user, project=project)
-    response = client.post(reverse("resources:member_remove", args=[project.slug, own.pk]))
+    url = reverse("resources:member_remove", args=[project.slug, own.pk])
+    response = client.post(url, {"confirm": "yes"})
     assert response["Location"] == reverse("home")
 
 

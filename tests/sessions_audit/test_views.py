@@ -230,6 +230,7 @@ def test_session_page_shows_who_what_and_where(client, auditor_user, session):
     body = client.get(
         reverse("sessions_audit:detail", args=[session.project.slug, session.pk])
     ).content.decode()
+    body = body.replace("<wbr>", "")  # the line-break hints inside ARNs
     for fact in (
         session.assumed_role_arn,
         "AROAEXAMPLE:alice@example.com",
