@@ -1,8 +1,7 @@
 """Django admin for accounts, and their inline on the Resource page. Every add, change and
 delete goes through accounts.services (their audit events say via: admin)."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
 
 from accounts import services
 from accounts.models import Account
@@ -76,27 +75,26 @@ class AccountAdmin(ServiceAdmin):
         description="Retire (history stays, nothing can be opened)", permissions=["change"]
     )
     def retire(self, request, queryset):
-        retired = 0
-        for account in queryset.filter(retired_at__isnull=True).select_related("resource__project"):
-            try:
-                services.account_retire(actor=request.user, account=account, via=VIA_ADMIN)
-                retired += 1
-            except (PermissionDenied, ValidationError) as exc:
-                reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-                self.message_user(request, f"{account}: {reason}", messages.ERROR)
-        self.message_user(request, f"{retired} account(s) retired.")
+        self.run_each(
+            request,
+            queryset.filter(retired_at__isnull=True).select_related("resource__project"),
+            lambda account: services.account_retire(
+                actor=request.user, account=account, via=VIA_ADMIN
+            ),
+            done="{n} account(s) retired.",
+        )
 
     @admin.action(description="Validate again", permissions=["change"])
     def validate_again(self, request, queryset):
-        queued = 0
-        for account in queryset.select_related("resource__project"):
-            try:
-                services.account_revalidate(actor=request.user, account=account, via=VIA_ADMIN)
-                queued += 1
-            except PermissionDenied as exc:
-                self.message_user(request, f"{account}: {exc}", messages.ERROR)
-        if queued:
-            self.message_user(request, f"Validation queued for {queued} account(s).")
+        self.run_each(
+            request,
+            queryset.select_related("resource__project"),
+            lambda account: services.account_revalidate(
+                actor=request.user, account=account, via=VIA_ADMIN
+            ),
+            done="Validation queued for {n} account(s).",
+            report_none=False,
+        )
 
     @admin.display(description="Session duration", ordering="session_duration")
     def session_duration_display(self, obj):

@@ -26,10 +26,27 @@ class ServiceAdmin(admin.ModelAdmin):
     rule such as "a project needs at least one admin", or the caller's role), the transaction
     admin opened is rolled back and the page comes back with the reason instead of a 500."""
 
+    @staticmethod
+    def _reason(exc: Exception) -> str:
+        return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+
     def _refused(self, request, exc: Exception):
-        reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        self.message_user(request, f"Not saved: {reason}", messages.ERROR)
+        self.message_user(request, f"Not saved: {self._reason(exc)}", messages.ERROR)
         return HttpResponseRedirect(request.get_full_path())
+
+    def run_each(self, request, objects, act, *, done: str, report_none: bool = True) -> int:
+        """A bulk action through a service: `act(obj)` for each object; a refusal is shown
+        for that object and the others go on; `done` (with {n}) reports how many went."""
+        count = 0
+        for obj in objects:
+            try:
+                act(obj)
+                count += 1
+            except (PermissionDenied, ValidationError) as exc:
+                self.message_user(request, f"{obj}: {self._reason(exc)}", messages.ERROR)
+        if count or report_none:
+            self.message_user(request, done.format(n=count))
+        return count
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

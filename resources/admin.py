@@ -2,10 +2,9 @@
 through the same services as the app's pages (their audit events say via: admin). The
 accounts app adds its inline to ResourceAdmin."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from pamsite.admin_helpers import ServiceAdmin, adopt, refused_page
@@ -47,11 +46,14 @@ class ProjectAdmin(ServiceAdmin):
 
     @admin.action(description="Archive (history stays, nothing can be opened or changed)")
     def archive(self, request, queryset):
-        archived = 0
-        for project in queryset.filter(archived_at__isnull=True):
-            projects.project_archive(actor=request.user, project=project, via=VIA_ADMIN)
-            archived += 1
-        self.message_user(request, f"{archived} project(s) archived.")
+        self.run_each(
+            request,
+            queryset.filter(archived_at__isnull=True),
+            lambda project: projects.project_archive(
+                actor=request.user, project=project, via=VIA_ADMIN
+            ),
+            done="{n} project(s) archived.",
+        )
 
     def delete_view(self, request, object_id, extra_context=None):
         project = self.get_object(request, object_id)
@@ -154,27 +156,26 @@ class ResourceAdmin(ServiceAdmin):
         description="Retire (history stays, nothing can be opened)", permissions=["change"]
     )
     def retire(self, request, queryset):
-        retired = 0
-        for resource in queryset.filter(retired_at__isnull=True).select_related("project"):
-            try:
-                services.resource_retire(actor=request.user, resource=resource, via=VIA_ADMIN)
-                retired += 1
-            except (PermissionDenied, ValidationError) as exc:
-                reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-                self.message_user(request, f"{resource}: {reason}", messages.ERROR)
-        self.message_user(request, f"{retired} resource(s) retired.")
+        self.run_each(
+            request,
+            queryset.filter(retired_at__isnull=True).select_related("project"),
+            lambda resource: services.resource_retire(
+                actor=request.user, resource=resource, via=VIA_ADMIN
+            ),
+            done="{n} resource(s) retired.",
+        )
 
     @admin.action(description="Validate again", permissions=["change"])
     def validate_again(self, request, queryset):
-        queued = 0
-        for resource in queryset.select_related("project"):
-            try:
-                services.resource_revalidate(actor=request.user, resource=resource, via=VIA_ADMIN)
-                queued += 1
-            except PermissionDenied as exc:
-                self.message_user(request, f"{resource}: {exc}", messages.ERROR)
-        if queued:
-            self.message_user(request, f"Validation queued for {queued} resource(s).")
+        self.run_each(
+            request,
+            queryset.select_related("project"),
+            lambda resource: services.resource_revalidate(
+                actor=request.user, resource=resource, via=VIA_ADMIN
+            ),
+            done="Validation queued for {n} resource(s).",
+            report_none=False,
+        )
 
     def save_model(self, request, obj, form, change):
         values = {**services.resource_fields(obj), "via": VIA_ADMIN}
