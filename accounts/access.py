@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from accounts.models import Account
 from pamsite.aws.arns import InvalidRoleArn, parse_role_arn
@@ -21,6 +22,7 @@ from pamsite.aws.errors import AwsError
 from pamsite.aws.federation import federation_url, get_signin_token, login_url
 from pamsite.aws.naming import role_session_name
 from pamsite.security import rate_limit_exceeded
+from identity.stepup import SignIn
 from resources.models import Membership, Resource
 from resources.permissions import NO_EMAIL, Capability, require
 from sessions_audit.models import AccessSession
@@ -41,6 +43,19 @@ RESOURCE_RETIRED = (
     "{account} is in {resource}, which is retired: its sessions stay in the audit trail, but "
     "no console in it can be opened any more."
 )
+
+
+class StepUpRequired(PermissionDenied):
+    """The Account asks for a sign-in within its last `minutes`, and the person's last one is
+    older (or there is none in this web session): sign in again, then Access."""
+
+    def __init__(self, *, account: Account, last: SignIn | None):
+        self.account = account
+        self.last = last
+        super().__init__(
+            f"{account.name} asks for a sign-in within the last {account.step_up_minutes} "
+            "minutes before its console opens."
+        )
 
 
 class AccessError(Exception):
@@ -82,12 +97,15 @@ def account_access(
     source_ip: str | None,
     user_agent: str,
     membership: Membership | None = None,
+    sign_in: SignIn | None = None,
 ) -> AccessResult:
     """Open the AWS console as `account`'s target role for `user`, and record the session.
 
     Refusals (PermissionDenied for a role that may not open the console or a retired account
     or Resource, NotAMember for someone outside the project) happen before anything is
-    written or sent to AWS. Then the rate limit, and `open_console`. The session row is
+    written or sent to AWS; so does StepUpRequired when the Account asks for a fresh sign-in
+    and `sign_in` (the web session's last, identity.stepup) is missing or too old. Then the
+    rate limit, and `open_console`. The session row is
     written after the AWS calls, in its own transaction (no database transaction is held open
     across network calls): active with the STS expiry, or failed with the code and hint. If the
     row cannot be written, the exception propagates and no login URL is handed out.
@@ -112,6 +130,10 @@ def account_access(
     if not user.email:
         # The email is the RoleSessionName CloudTrail shows: no email, no attributable session.
         raise PermissionDenied(NO_EMAIL)
+    if account.step_up_minutes and not (
+        sign_in and sign_in.within(account.step_up_minutes, now=timezone.now())
+    ):
+        raise StepUpRequired(account=account, last=sign_in)
 
     session_name = role_session_name(user.email)
     record = {
@@ -121,6 +143,8 @@ def account_access(
         "duration_seconds": account.session_duration,
         "source_ip": _clean_ip(source_ip),
         "user_agent": user_agent or "",
+        # The proof the Account asked for, when it asked (a stepped-up session).
+        "step_up": sign_in if account.step_up_minutes else None,
     }
     try:
         check_rate_limit(user=user)

@@ -1,7 +1,13 @@
 from django import forms
 
+from accounts.models import STEP_UP_MAX, STEP_UP_MIN
 from pamsite.forms import RoleArnField, SessionDurationField
 from pamsite.validators import validate_display_name
+
+STEP_UP_ERROR = (
+    f"Enter a whole number of minutes from {STEP_UP_MIN} to {STEP_UP_MAX} (8 hours), or leave "
+    "it empty for no step-up."
+)
 
 
 class AccountForm(forms.Form):
@@ -13,3 +19,18 @@ class AccountForm(forms.Form):
         help_text="The role people get in the console. It must trust the Resource Role.",
     )
     session_duration = SessionDurationField(label="Session duration", initial=3600)
+    step_up_minutes = forms.IntegerField(
+        label="Ask for a fresh sign-in (minutes)",
+        required=False,
+        min_value=STEP_UP_MIN,
+        max_value=STEP_UP_MAX,
+        help_text="Before the console opens, the person must have signed in within this many "
+        "minutes: again at the identity provider, or with their authenticator code. "
+        "Empty: no step-up.",
+        error_messages={
+            "invalid": STEP_UP_ERROR,
+            "min_value": STEP_UP_ERROR,
+            "max_value": STEP_UP_ERROR,
+        },
+        widget=forms.NumberInput(attrs={"placeholder": "e.g. 15", "min": STEP_UP_MIN, "max": STEP_UP_MAX}),
+    )

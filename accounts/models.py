@@ -1,10 +1,15 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
 from pamsite.durations import MAX_SECONDS, MIN_SECONDS, format_duration
 from pamsite.validators import validate_display_name, validate_role_arn, validate_session_duration
 from resources.models import Validated
+
+# A fresh sign-in asked for within 1 minute to 8 hours (a working day) before Access.
+STEP_UP_MIN = 1
+STEP_UP_MAX = 480
 
 
 class Account(Validated):
@@ -20,6 +25,13 @@ class Account(Validated):
     )
     session_duration = models.PositiveIntegerField(
         "Session duration (seconds)", default=3600, validators=[validate_session_duration]
+    )
+    # Step-up: a sign-in within the last N minutes before the console opens (identity.stepup).
+    step_up_minutes = models.PositiveSmallIntegerField(
+        "Fresh sign-in (minutes)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(STEP_UP_MIN), MaxValueValidator(STEP_UP_MAX)],
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -39,6 +51,11 @@ class Account(Validated):
                     session_duration__gte=MIN_SECONDS, session_duration__lte=MAX_SECONDS
                 ),
                 name="account_session_duration_15m_to_1h",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(step_up_minutes__isnull=True)
+                | models.Q(step_up_minutes__gte=STEP_UP_MIN, step_up_minutes__lte=STEP_UP_MAX),
+                name="account_step_up_1_to_480_minutes",
             ),
         ]
 

@@ -89,6 +89,7 @@ def account_fields(account: Account) -> dict:
         "description": account.description,
         "target_role_arn": account.target_role_arn,
         "session_duration": account.session_duration,
+        "step_up_minutes": account.step_up_minutes,
     }
 
 
@@ -101,6 +102,7 @@ def account_create(
     target_role_arn: str,
     session_duration: int,
     description: str = "",
+    step_up_minutes: int | None = None,
     via: str = VIA_APP,
 ) -> Account:
     """Add a target role under a resource; its validation runs after commit."""
@@ -115,6 +117,7 @@ def account_create(
         description=description.strip(),
         target_role_arn=target_role_arn.strip(),
         session_duration=session_duration,
+        step_up_minutes=step_up_minutes,
         created_by=actor,
     )
     _refuse_another_aws_account(resource=resource, target_role_arn=account.target_role_arn)
@@ -125,7 +128,7 @@ def account_create(
         action=AuditAction.ACCOUNT_CREATE,
         project=resource.project,
         target=account.name,
-        detail={"target_role_arn": account.target_role_arn, "session_duration": session_duration},
+        detail=account_fields(account),
         via=via,
     )
     account_validation_enqueue(account_id=account.pk)
@@ -141,6 +144,7 @@ def account_update(
     target_role_arn: str,
     session_duration: int,
     description: str = "",
+    step_up_minutes: int | None = None,
     via: str = VIA_APP,
 ) -> Account:
     """Change an account (never its resource: its sessions belong to the one it was made
@@ -155,6 +159,7 @@ def account_update(
     account.description = description.strip()
     account.target_role_arn = target_role_arn.strip()
     account.session_duration = session_duration
+    account.step_up_minutes = step_up_minutes
     after = account_fields(account)
     changed = any(before[key] != after[key] for key in VALIDATED_FIELDS)
     if changed:
@@ -167,7 +172,7 @@ def account_update(
         action=AuditAction.ACCOUNT_UPDATE,
         project=account.resource.project,
         target=account.name,
-        detail={"target_role_arn": account.target_role_arn, "session_duration": session_duration},
+        detail=after,
         old=changed_values(before, after),
         via=via,
     )

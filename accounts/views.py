@@ -8,14 +8,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import services
-from accounts.access import RATE_LIMITED, AccessError, account_access
+from accounts.access import RATE_LIMITED, AccessError, StepUpRequired, account_access
 from accounts.forms import AccountForm
 from accounts.models import Account
 from accounts.selectors import account_for_member, accounts_for_project
+from identity import stepup
 from pamsite.aws.errors import Fault
 from pamsite.client_ip import client_ip
 from pamsite.forms import ConfirmForm, SearchForm
@@ -85,6 +88,7 @@ def _account_form_page(request, slug, pk=None):
             "description": account.description,
             "target_role_arn": account.target_role_arn,
             "session_duration": account.session_duration,
+            "step_up_minutes": account.step_up_minutes,
         }
     elif request.GET.get("resource"):
         initial["resource"] = request.GET["resource"]
@@ -205,9 +209,12 @@ def account_access_view(request, slug, pk):
             membership=membership,
             source_ip=client_ip(request.META),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            sign_in=stepup.last_sign_in(request),
         )
     except NotAMember:
         raise Http404("No such account.") from None
+    except StepUpRequired:
+        return redirect("accounts:step_up", slug=project.slug, pk=account.pk)
     except PermissionDenied as exc:
         context.update(refused=True, hint=str(exc))
         return render(request, "accounts/access_failed.html", context, status=403)
@@ -223,3 +230,42 @@ def account_access_view(request, slug, pk):
         code=error.code, hint=error.hint, retryable=error.retryable, session=result.session
     )
     return render(request, "accounts/access_failed.html", context, status=failure_status(error))
+
+
+@require_GET
+@never_cache
+@login_required
+def account_step_up(request, slug, pk):
+    """The page an Account that asks for a fresh sign-in sends Access to: how to sign in again
+    (at the identity provider, with the authenticator code, or the password; identity.stepup
+    says which counts for this person), and once that is done, the Access button."""
+    found = account_for_member(user=request.user, slug=slug, pk=pk)
+    account, membership = found if found else (None, None)
+    view_gate(membership, Capability.OPEN_CONSOLE)
+    if not account.step_up_minutes:
+        return redirect("accounts:list", slug=slug)
+    minutes = account.step_up_minutes
+    last = stepup.last_sign_in(request)
+    here = request.get_full_path()
+    method = stepup.accepted_methods(request.user)[0]
+    context = project_page(
+        request,
+        project=account.resource.project,
+        membership=membership,
+        tab="accounts",
+        account=account,
+        minutes=minutes,
+        last=last,
+        fresh=bool(last and last.within(minutes, now=timezone.now())),
+        method=method,
+        method_label=stepup.METHOD_LABELS[method],
+        next_url=here,
+    )
+    if method == stepup.SSO:
+        context["provider"] = stepup.sso_provider(request)
+        # Ask the provider for a new sign-in, not one it remembers (OIDC prompt and max_age).
+        context["auth_params"] = urlencode({"prompt": "login", "max_age": minutes * 60})
+    else:
+        name = "mfa_reauthenticate" if method == stepup.MFA else "account_reauthenticate"
+        context["reauth_url"] = f"{reverse(name)}?{urlencode({'next': here})}"
+    return render(request, "accounts/step_up.html", context)

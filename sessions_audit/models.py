@@ -125,6 +125,17 @@ class AccessSession(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices)
     failure_code = models.CharField(max_length=100, blank=True)
     failure_message = models.TextField(blank=True)
+    # Where the Account asked for a fresh sign-in: how the person proved it was them, and when.
+    step_up_method = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=[
+            ("sso", "single sign-on"),
+            ("mfa", "an authenticator code"),
+            ("password", "the password"),
+        ],
+    )
+    stepped_up_at = models.DateTimeField(null=True, blank=True)
 
     objects = AccessSessionQuerySet.as_manager()
 

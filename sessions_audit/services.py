@@ -72,7 +72,10 @@ def _access_session_new(
     duration_seconds: int | None,
     source_ip: str | None,
     user_agent: str,
+    step_up=None,
 ) -> AccessSession:
+    """`step_up`: the sign-in an Account that asks for one was opened with (an object with
+    `method` and `at`, identity.stepup.SignIn), or None."""
     resource = account.resource
     project = resource.project
     return AccessSession(
@@ -89,6 +92,8 @@ def _access_session_new(
         duration_seconds=duration_seconds,
         source_ip=source_ip or None,
         user_agent=_printable(user_agent or "")[:USER_AGENT_MAX],
+        step_up_method=step_up.method if step_up else "",
+        stepped_up_at=step_up.at if step_up else None,
     )
 
 
@@ -112,6 +117,7 @@ def access_session_record_active(
     expires_at: datetime,
     source_ip: str | None,
     user_agent: str,
+    step_up=None,
 ) -> AccessSession:
     """Record a console session that was opened. Takes names and ids only: no credential,
     sign-in token or login URL ever reaches this function."""
@@ -122,6 +128,7 @@ def access_session_record_active(
         duration_seconds=duration_seconds,
         source_ip=source_ip,
         user_agent=user_agent,
+        step_up=step_up,
     )
     session.status = AccessSession.Status.ACTIVE
     session.assumed_role_arn = assumed_role_arn
@@ -143,6 +150,7 @@ def access_session_record_failed(
     failure_message: str,
     source_ip: str | None,
     user_agent: str,
+    step_up=None,
 ) -> AccessSession:
     """Record an Access click that did not open a session, with the AWS error code and the
     hint shown to the user."""
@@ -153,6 +161,7 @@ def access_session_record_failed(
         duration_seconds=duration_seconds,
         source_ip=source_ip,
         user_agent=user_agent,
+        step_up=step_up,
     )
     session.status = AccessSession.Status.FAILED
     session.failure_code = failure_code[:100]

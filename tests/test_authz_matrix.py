@@ -230,6 +230,12 @@ MATRIX: dict[str, Entry] = {
         kwargs=lambda w: {**_slug(w), "pk": w.account.pk},
         writes=True,
     ),
+    # The world's account asks for no step-up: members are sent back to the accounts list
+    # (tests/identity/test_step_up.py has the page itself).
+    "accounts:step_up": Entry(
+        get=row(LOGIN, 404, 403, REDIRECT, REDIRECT, 404, 404),
+        kwargs=lambda w: {**_slug(w), "pk": w.account.pk},
+    ),
     "sessions_audit:list": Entry(get=AUDIT_READ, kwargs=_slug),
     "sessions_audit:export": Entry(get=AUDIT_READ, kwargs=_slug),
     "sessions_audit:detail": Entry(
@@ -434,6 +440,7 @@ PK_URLS = {
     "accounts:edit": lambda w: w.account.pk,
     "accounts:retire": lambda w: w.account.pk,
     "accounts:access": lambda w: w.account.pk,
+    "accounts:step_up": lambda w: w.account.pk,
     "sessions_audit:detail": lambda w: w.session.pk,
 }
 

@@ -212,4 +212,6 @@ def access_world(aws, monkeypatch, settings):  # noqa: F811
     member = MembershipFactory(project=project, role=Membership.Role.MEMBER).user
     with respx.mock(assert_all_called=False) as mock, enable_iam_authentication():
         route = mock.post(SIGNIN_URL).respond(json={"SigninToken": SIGNIN_TOKEN})
+        # The local identity provider (tests.identity.fixtures) is a real server on loopback.
+        mock.route(host="localhost").pass_through()
         yield AccessWorld(world, project, resource, account, member, route)

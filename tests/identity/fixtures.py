@@ -22,18 +22,22 @@ def oidc_server():
 @dataclass
 class Provider:
     issuer: str
+    last_authorize_url: str = ""
 
     def set_user(self, sub: str, **claims) -> None:
         httpx.put(f"{self.issuer}/users/{sub}", json=claims).raise_for_status()
 
-    def sign_in(self, client, sub: str, **claims):
-        """The whole redirect flow: start at this site, authorize at the provider as `sub`,
-        come back to the callback. Returns the callback's response."""
+    def sign_in(self, client, sub: str, *, start_url: str = "", **claims):
+        """The whole redirect flow: start at this site (the provider's login URL, or the
+        `start_url` a page's form posts to), authorize at the provider as `sub`, come back to
+        the callback. Returns the callback's response; `last_authorize_url` keeps what was
+        asked of the provider."""
         if claims:
             self.set_user(sub, **claims)
-        start = client.post(reverse("openid_connect_login", args=[PROVIDER_ID]))
+        start = client.post(start_url or reverse("openid_connect_login", args=[PROVIDER_ID]))
         assert start.status_code == 302, start.content[:500]
         authorize = start["Location"]
+        self.last_authorize_url = authorize
         assert authorize.startswith(self.issuer), authorize
         decision = httpx.post(authorize, data={"sub": sub})
         assert decision.status_code == 302, decision.text[:500]
