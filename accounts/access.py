@@ -16,13 +16,13 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from accounts.models import Account
+from identity.stepup import SignIn
 from pamsite.aws.arns import InvalidRoleArn, parse_role_arn
 from pamsite.aws.chain import AssumedRole, chain
 from pamsite.aws.errors import AwsError
 from pamsite.aws.federation import federation_url, get_signin_token, login_url
 from pamsite.aws.naming import role_session_name
 from pamsite.security import rate_limit_exceeded
-from identity.stepup import SignIn
 from resources.models import Membership, Resource
 from resources.permissions import NO_EMAIL, Capability, require
 from sessions_audit.models import AccessSession

@@ -32,5 +32,7 @@ class AccountForm(forms.Form):
             "min_value": STEP_UP_ERROR,
             "max_value": STEP_UP_ERROR,
         },
-        widget=forms.NumberInput(attrs={"placeholder": "e.g. 15", "min": STEP_UP_MIN, "max": STEP_UP_MAX}),
+        widget=forms.NumberInput(
+            attrs={"placeholder": "e.g. 15", "min": STEP_UP_MIN, "max": STEP_UP_MAX}
+        ),
     )

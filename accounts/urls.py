@@ -14,7 +14,5 @@ urlpatterns: list = [
     path(
         "projects/<slug:slug>/accounts/<int:pk>/access/", views.account_access_view, name="access"
     ),
-    path(
-        "projects/<slug:slug>/accounts/<int:pk>/step-up/", views.account_step_up, name="step_up"
-    ),
+    path("projects/<slug:slug>/accounts/<int:pk>/step-up/", views.account_step_up, name="step_up"),
 ]

@@ -26,7 +26,7 @@ from django.dispatch import receiver
 SESSION_KEY = "pam_sign_ins"
 SSO = "sso"
 MFA = "mfa"
-PASSWORD = "password"
+PASSWORD = "password"  # noqa: S105 - a method name, not a password
 METHOD_LABELS = {
     SSO: "single sign-on",
     MFA: "authenticator code",
@@ -104,9 +104,7 @@ def last_sign_in(request) -> SignIn | None:
 def sso_provider(request):
     """The configured provider of the person's single sign-on identity (the newest one), or
     None when it is no longer configured."""
-    account = (
-        SocialAccount.objects.filter(user=request.user).order_by("-last_login", "-pk").first()
-    )
+    account = SocialAccount.objects.filter(user=request.user).order_by("-last_login", "-pk").first()
     if account is None:
         return None
     try:

@@ -5,6 +5,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from pamsite.aws.clients import parse_platform_profiles
 from pamsite.client_ip import trusted_networks
 from pamsite.oidc import providers_from_env
 
@@ -239,6 +240,12 @@ AWS_REGION = env("AWS_REGION", default=env("AWS_DEFAULT_REGION", default="us-eas
 PAM_FEDERATION_ENDPOINT = env("PAM_FEDERATION_ENDPOINT", default="")
 # The platform's AWS account id for trust policies; discovered with GetCallerIdentity if unset.
 PAM_PLATFORM_ACCOUNT_ID = env("PAM_PLATFORM_ACCOUNT_ID", default="")
+# The platform identity in GovCloud and China: a profile per partition (pamsite.aws.clients
+# reads the variable; checked here so a typo stops the start with a message).
+try:
+    parse_platform_profiles(env("PAM_PLATFORM_PROFILES", default=""))
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 # Open the console in this region (regional sign-in host and console); empty: the global ones.
 PAM_CONSOLE_REGION = env("PAM_CONSOLE_REGION", default="")
 PAM_SANDBOX = env.bool("PAM_SANDBOX", default=False)

@@ -1,6 +1,11 @@
-"""The sandbox's demo data: a project, two people, and a Resource whose roles exist in moto."""
+"""The sandbox's demo data: a project, its people (admin, member, auditor, and a platform admin),
+and Resources whose roles exist in moto: the main demo account, a GovCloud and a China one, and a
+broken one that shows what Invalid looks like."""
 
+import json
+import os
 import secrets
+import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -68,7 +73,8 @@ class Login:
 @dataclass(frozen=True)
 class SeedResult:
     project: Project
-    resource: Resource
+    resource: Resource  # the main demo account's
+    resources: list[Resource]
     accounts: list[Account]
     logins: list[Login]
 
@@ -101,50 +107,132 @@ def _user_put(*, username: str, email: str, password: str, staff: bool = False):
     return user
 
 
-def _roles_put(*, external_id: str, account_id: str) -> tuple[str, list[str]]:
+# Who writes the demo roles into moto ({partition: [key id, secret]} as JSON): the sandbox command
+# makes an operator per partition and hands its keys to the seed only, never to the web process.
+OPERATOR_KEYS = "PAM_SANDBOX_OPERATOR_KEYS"
+
+
+def operator_keys_from_env() -> dict[str, tuple[str, str]]:
+    raw = json.loads(os.environ.get(OPERATOR_KEYS) or "{}")
+    return {partition: (key[0], key[1]) for partition, key in raw.items()}
+
+
+@dataclass(frozen=True)
+class DemoResource:
+    """One AWS account of the demo: its partition, bridge role and target roles.
+
+    `broken`: its Resource Role trusts another External ID (the most common copy-paste
+    mistake) and its one target role does not exist, so validation shows what Invalid looks
+    like, with AWS's code."""
+
+    name: str
+    partition: str
+    description: str
+    targets: tuple = TARGET_ROLES
+    bridge_role: str = BRIDGE_ROLE
+    broken: bool = False
+
+
+DEMO_RESOURCES = (
+    DemoResource(RESOURCE_NAME, "aws", "Simulated by moto on this machine."),
+    DemoResource(
+        "Sandbox GovCloud account",
+        "aws-us-gov",
+        "AWS GovCloud (US), simulated: its own sign-in host and console.",
+        targets=TARGET_ROLES[:1],
+    ),
+    DemoResource(
+        "Sandbox China account",
+        "aws-cn",
+        "AWS China, simulated: its own sign-in host and console.",
+        targets=TARGET_ROLES[:1],
+    ),
+    DemoResource(
+        "Broken example",
+        "aws",
+        "Shows what Invalid looks like: its role trusts another External ID.",
+        targets=(
+            (
+                "Missing role",
+                "PamSandboxNoSuchRole",
+                3600,
+                "A target role that does not exist in AWS.",
+                None,
+            ),
+        ),
+        bridge_role="PamSandboxBrokenBridge",
+        broken=True,
+    ),
+)
+# Accounts that ask for a fresh sign-in before the console opens (step-up), in minutes.
+STEP_UP = {"Admin": 15}
+
+
+def _roles_put(
+    *, demo: DemoResource, external_id: str, account_id: str, key: tuple[str, str] | None
+) -> tuple[str, list[str]]:
     """The bridge and target roles in moto, with the trust policies an admin would paste."""
-    bridge_arn = f"arn:aws:iam::{account_id}:role/{BRIDGE_ROLE}"
-    target_arns = [f"arn:aws:iam::{account_id}:role/{role}" for _, role, *_ in TARGET_ROLES]
+    partition = demo.partition
+    bridge_arn = f"arn:{partition}:iam::{account_id}:role/{demo.bridge_role}"
+    target_arns = [f"arn:{partition}:iam::{account_id}:role/{role}" for _, role, *_ in demo.targets]
     platform = platform_account_id(
         configured=settings.PAM_PLATFORM_ACCOUNT_ID, region=settings.AWS_REGION
     )
     documents = policies.resource_policies(
         resource_role_arn=bridge_arn,
-        external_id=external_id,
+        # The broken example's trust names another project's External ID.
+        external_id=str(uuid.uuid5(uuid.NAMESPACE_URL, "another-project"))
+        if demo.broken
+        else external_id,
         platform_account_id=platform,
         target_role_arns=target_arns,
     )
     sandbox.role_put(
-        name=BRIDGE_ROLE,
+        name=demo.bridge_role,
         trust_policy=documents.resource_role_trust,
         permissions_policy=documents.resource_role_permissions,
         description="PAM sandbox: the Resource Role the platform assumes with the External ID.",
+        partition=partition,
+        key=key,
     )
-    for _, role, seconds, description, permissions in TARGET_ROLES:
+    for _, role, seconds, description, permissions in demo.targets:
+        if permissions is None:
+            continue  # a role that does not exist
         sandbox.role_put(
             name=role,
             trust_policy=documents.target_role_trust,
             permissions_policy=permissions,
             description=f"PAM sandbox: {description}",
             max_session_seconds=max(seconds, 3600),
+            partition=partition,
+            key=key,
         )
     return bridge_arn, target_arns
 
 
 @transaction.atomic
-def sandbox_seed(*, endpoint_url: str, passwords: dict[str, str] | None = None) -> SeedResult:
+def sandbox_seed(
+    *,
+    endpoint_url: str,
+    passwords: dict[str, str] | None = None,
+    operator_keys: dict[str, tuple[str, str]] | None = None,
+) -> SeedResult:
     """Create (or bring back) the sandbox demo; safe to run at every start.
 
     moto keeps nothing between runs, so the roles are put again every time; the database rows
     are created once. Passwords are new each run unless given, and returned to be printed.
+    `operator_keys` ({partition: (key id, secret)}) is who writes the roles in moto; without
+    them, the environment's credentials.
     """
+    if operator_keys is None:
+        operator_keys = operator_keys_from_env()
     sandbox_guard(endpoint_url=endpoint_url)
     passwords = passwords or {}
     logins = []
     users = {}
     # "staff" is the platform admin (Django staff and superuser): it creates the project and
     # signs in to Django admin; it is not a member of the project.
-    for role in ("admin", "member", "staff"):
+    for role in ("admin", "member", "auditor", "staff"):
         password = passwords.get(role) or secrets.token_urlsafe(9)
         email = f"{role}@sandbox.example"
         users[role] = _user_put(
@@ -152,16 +240,16 @@ def sandbox_seed(*, endpoint_url: str, passwords: dict[str, str] | None = None) 
         )
         logins.append(Login(role=role, username=role, email=email, password=password))
 
-    admin, member = users["admin"], users["member"]
+    admin = users["admin"]
     project = Project.objects.filter(slug=PROJECT_SLUG).first()
     if project is None:
         project = project_create(
             name=PROJECT_NAME, owner=admin, actor=users["staff"], slug=PROJECT_SLUG
         )
-    if not Membership.objects.filter(project=project, user=member).exists():
-        membership_set(
-            actor=admin, project=project, email=member.email, role=Membership.Role.MEMBER
-        )
+    for role in (Membership.Role.MEMBER, Membership.Role.AUDITOR):
+        user = users[role]
+        if not Membership.objects.filter(project=project, user=user).exists():
+            membership_set(actor=admin, project=project, email=user.email, role=role)
     # People who sign in with the sandbox's SSO get their role from these group rules.
     for group, role in SSO_GROUP_RULES:
         if not GroupRule.objects.filter(project=project, group=group).exists():
@@ -169,28 +257,41 @@ def sandbox_seed(*, endpoint_url: str, passwords: dict[str, str] | None = None) 
 
     # The demo account id is moto's default account, the one the platform itself runs in.
     account_id = settings.PAM_PLATFORM_ACCOUNT_ID or "123456789012"
-    bridge_arn, target_arns = _roles_put(external_id=project.external_id, account_id=account_id)
-
-    resource = Resource.objects.filter(project=project, name=RESOURCE_NAME).first()
-    if resource is None:
-        resource = resource_create(
-            actor=admin,
-            project=project,
-            name=RESOURCE_NAME,
-            resource_role_arn=bridge_arn,
-            description="Simulated by moto on this machine.",
+    resources, accounts = [], []
+    for demo in DEMO_RESOURCES:
+        bridge_arn, target_arns = _roles_put(
+            demo=demo,
+            external_id=project.external_id,
+            account_id=account_id,
+            key=operator_keys.get(demo.partition),
         )
-    accounts = []
-    for (name, _, seconds, description, _), arn in zip(TARGET_ROLES, target_arns, strict=True):
-        account = Account.objects.filter(resource=resource, name=name).first()
-        if account is None:
-            account = account_create(
+        resource = Resource.objects.filter(project=project, name=demo.name).first()
+        if resource is None:
+            resource = resource_create(
                 actor=admin,
-                resource=resource,
-                name=name,
-                target_role_arn=arn,
-                session_duration=seconds,
-                description=description,
+                project=project,
+                name=demo.name,
+                resource_role_arn=bridge_arn,
+                description=demo.description,
             )
-        accounts.append(account)
-    return SeedResult(project=project, resource=resource, accounts=accounts, logins=logins)
+        resources.append(resource)
+        for (name, _, seconds, description, _), arn in zip(demo.targets, target_arns, strict=True):
+            account = Account.objects.filter(resource=resource, name=name).first()
+            if account is None:
+                account = account_create(
+                    actor=admin,
+                    resource=resource,
+                    name=name,
+                    target_role_arn=arn,
+                    session_duration=seconds,
+                    description=description,
+                    step_up_minutes=STEP_UP.get(name),
+                )
+            accounts.append(account)
+    return SeedResult(
+        project=project,
+        resource=resources[0],
+        resources=resources,
+        accounts=accounts,
+        logins=logins,
+    )

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 
 from pamsite.aws.chain import Credentials
 from pamsite.aws.errors import AwsError, Fault
-from pamsite.aws.sandbox import caller_identity
+from pamsite.aws.sandbox import role_session_identity
 from sessions_audit.models import AccessSession
 
 TOKEN_TTL = timedelta(minutes=15)
@@ -63,7 +63,7 @@ def get_signin_token(request):
     if credentials is None:
         return _refuse("Session must be JSON with sessionId, sessionKey and sessionToken.")
     try:
-        identity = caller_identity(credentials, region=settings.AWS_REGION)
+        identity = role_session_identity(credentials, region=settings.AWS_REGION)
     except AwsError as exc:
         status = 403 if exc.fault == Fault.REFUSED else 502
         return _refuse(f"The credentials were refused: {exc.code}.", status=status)

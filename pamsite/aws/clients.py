@@ -6,10 +6,20 @@ client is created from it, with explicit credentials, bounded retries and timeou
 platform's own client is reused.
 """
 
+import os
 import threading
 
 import botocore.session
 from botocore.config import Config
+
+from pamsite.aws.arns import PARTITIONS
+from pamsite.aws.partitions import partition_of_region
+
+# An AWS account's IAM exists in one partition only: a platform identity from the aws partition
+# cannot assume roles in GovCloud or China. PAM_PLATFORM_PROFILES names, per other partition,
+# the profile (shared config or credentials file) whose identity the platform uses there, e.g.
+# "aws-us-gov=pam-gov,aws-cn=pam-cn". Partitions not named use the default credential chain.
+PROFILES_VARIABLE = "PAM_PLATFORM_PROFILES"
 
 # Standard retry mode retries throttling and transient errors with backoff; 3 attempts in all
 # keeps one Access click well under a gunicorn timeout.
@@ -23,6 +33,7 @@ CLIENT_CONFIG = Config(
 _lock = threading.Lock()
 _session: botocore.session.Session | None = None
 _platform_clients: dict[str, object] = {}
+_profile_sessions: dict[str, botocore.session.Session] = {}
 # Clients holding a bridge session's credentials, keyed by those credentials and region.
 BRIDGE_CLIENTS_MAX = 64
 _bridge_clients: dict[tuple[str, str, str], object] = {}
@@ -37,11 +48,48 @@ def botocore_session() -> botocore.session.Session:
     return _session
 
 
+def parse_platform_profiles(text: str) -> dict[str, str]:
+    """ "aws-us-gov=pam-gov,aws-cn=pam-cn" as {partition: profile}; ValueError says what is
+    wrong."""
+    profiles: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in (text or "").split(","))):
+        partition, sep, profile = (piece.strip() for piece in item.partition("="))
+        if not sep or not profile:
+            raise ValueError(
+                f"{PROFILES_VARIABLE}: {item!r} is not partition=profile, e.g. aws-us-gov=pam-gov."
+            )
+        if partition not in PARTITIONS:
+            raise ValueError(
+                f"{PROFILES_VARIABLE}: {partition!r} is not a partition; use one of "
+                f"{', '.join(sorted(PARTITIONS))}."
+            )
+        profiles[partition] = profile
+    return profiles
+
+
+def platform_session(region: str) -> botocore.session.Session:
+    """The botocore session whose credentials are the platform's in `region`'s partition."""
+    profile = parse_platform_profiles(os.environ.get(PROFILES_VARIABLE, "")).get(
+        partition_of_region(region)
+    )
+    if not profile:
+        return botocore_session()
+    session = _profile_sessions.get(profile)
+    if session is None:
+        with _lock:
+            session = _profile_sessions.get(profile)
+            if session is None:
+                session = botocore.session.Session(profile=profile)
+                _profile_sessions[profile] = session
+    return session
+
+
 def platform_sts_client(region: str):
-    """STS as the platform identity (env keys, profile or instance role), one per region."""
+    """STS as the platform identity (env keys, profile or instance role; the partition's
+    profile in PAM_PLATFORM_PROFILES), one per region."""
     client = _platform_clients.get(region)
     if client is None:
-        session = botocore_session()
+        session = platform_session(region)
         with _lock:
             client = _platform_clients.get(region)
             if client is None:
@@ -86,4 +134,5 @@ def reset_clients() -> None:
     with _lock:
         _platform_clients.clear()
         _bridge_clients.clear()
+        _profile_sessions.clear()
         _session = None

@@ -63,6 +63,14 @@ def owns_region(name: str, region: str | None) -> bool:
     return not any(p.owns_region(region) for p in _PARTITIONS.values() if p.region_prefixes)
 
 
+def partition_of_region(region: str | None) -> str:
+    """The partition a region belongs to ("aws" for anything not GovCloud or China)."""
+    for name, part in _PARTITIONS.items():
+        if part.region_prefixes and region and part.owns_region(region):
+            return name
+    return "aws"
+
+
 def signin_base_url(name: str, region: str | None = None) -> str:
     """The federation endpoint, e.g. https://signin.aws.amazon.com/federation, or the regional
     host https://eu-west-1.signin.aws.amazon.com/federation when a region of the aws partition

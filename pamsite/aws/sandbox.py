@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 import botocore.exceptions
 
-from pamsite.aws import clients
+from pamsite.aws import clients, partitions
+from pamsite.aws.arns import PARTITIONS
 from pamsite.aws.chain import Credentials
 from pamsite.aws.errors import AwsError, Fault
 
 HOP_SANDBOX = "sandbox"
-IAM_REGION = "us-east-1"  # IAM is global; its API lives in us-east-1 for the aws partition
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,29 @@ def caller_identity(credentials: Credentials, *, region: str) -> CallerIdentity:
     )
 
 
+def role_session_identity(credentials: Credentials, *, region: str) -> CallerIdentity:
+    """caller_identity in the partition the credentials belong to: `region`'s first, then the
+    other partitions' (one stand-in plays every partition's sign-in endpoint). Returns the
+    first answer that is a role session, else the last answer; AwsError if all refused."""
+    regions = [region] + [
+        partitions.partition(name).default_region
+        for name in PARTITIONS
+        if partitions.partition_of_region(region) != name
+    ]
+    found, error = None, None
+    for each in regions:
+        try:
+            found = caller_identity(credentials, region=each)
+        except AwsError as exc:
+            error = exc
+            continue
+        if found.is_role_session:
+            return found
+    if found is None:
+        raise error
+    return found
+
+
 def role_put(
     *,
     name: str,
@@ -73,11 +96,19 @@ def role_put(
     permissions_policy: dict,
     description: str = "",
     max_session_seconds: int = 3600,
+    partition: str = "aws",
+    key: tuple[str, str] | None = None,
 ) -> str:
-    """Create the IAM role `name`, or reset its trust and inline permissions policy if it
-    exists. Returns the role ARN. The sandbox seed's only IAM write; it runs against moto."""
+    """Create the IAM role `name` in `partition`, or reset its trust and inline permissions
+    policy if it exists, as the identity of `key` (access key id, secret; default: the
+    environment's). Returns the role ARN. The sandbox seed's only IAM write; it runs against
+    moto."""
+    access = {"aws_access_key_id": key[0], "aws_secret_access_key": key[1]} if key else {}
     iam = clients.botocore_session().create_client(
-        "iam", region_name=IAM_REGION, config=clients.CLIENT_CONFIG
+        "iam",
+        region_name=partitions.partition(partition).default_region,
+        config=clients.CLIENT_CONFIG,
+        **access,
     )
     trust = json.dumps(trust_policy)
     try:

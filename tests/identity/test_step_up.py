@@ -110,9 +110,9 @@ def test_a_force_login_without_any_sign_in_is_asked_to_step_up(client, access_wo
     client.force_login(access_world.member)
     access_url, step_up_url = _urls(access_world)
     assert client.post(access_url)["Location"] == step_up_url
-    assert b"This web session has no sign-in with your password yet" in client.get(
-        step_up_url
-    ).content
+    assert (
+        b"This web session has no sign-in with your password yet" in client.get(step_up_url).content
+    )
 
 
 def _code(secret: str) -> str:

@@ -3,6 +3,7 @@
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -84,3 +85,62 @@ def test_sandbox_serves_the_product_and_stops_cleanly_on_ctrl_c(tmp_path):
     assert process.returncode == 0, output
     assert "member   password " in output
     assert port_free(port)
+
+
+def _manage(*args, env_extra: dict, cwd=None) -> subprocess.CompletedProcess:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "PAM_"))
+    }
+    return subprocess.run(  # noqa: S603
+        [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), *args],
+        env={**env, **env_extra},
+        cwd=cwd or settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_starting_without_debug_prints_the_one_line_the_readme_promises():
+    done = _manage("sandbox", env_extra={})
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "The sandbox runs only with DEBUG on: it prints passwords and simulates AWS, and must "
+        "never run as a deployment. Start it with: DJANGO_DEBUG=true python manage.py sandbox"
+    ]
+
+
+def test_a_missing_setting_is_one_line_not_a_traceback():
+    done = _manage("check", env_extra={})
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip() == (
+        "Configuration error: DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off."
+    )
+
+
+def test_createsuperuser_works_against_the_sandbox_database_as_the_readme_says(tmp_path):
+    """README: DJANGO_DEBUG=true DATABASE_URL=sqlite:///$PWD/sandbox.sqlite3 manage.py
+    createsuperuser (here with --noinput, the password from the environment)."""
+    database = tmp_path / "sandbox.sqlite3"
+    env = {"DJANGO_DEBUG": "true", "DATABASE_URL": f"sqlite:///{database}"}
+    assert _manage("migrate", "--noinput", env_extra=env).returncode == 0
+    done = _manage(
+        "createsuperuser",
+        "--noinput",
+        "--username",
+        "root",
+        "--email",
+        "root@sandbox.example",
+        env_extra={**env, "DJANGO_SUPERUSER_PASSWORD": "a-long-sandbox-password"},
+    )
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(database) as db:
+        row = db.execute(
+            "SELECT is_superuser, is_staff, email FROM auth_user WHERE username = 'root'"
+        ).fetchone()
+    assert row == (1, 1, "root@sandbox.example")

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Account
-from sandbox.services import PROJECT_SLUG, sandbox_seed
+from sandbox.services import PROJECT_SLUG, RESOURCE_NAME, sandbox_seed
 from sessions_audit.models import AccessSession
 
 pytestmark = pytest.mark.urls("tests.sandbox.urls")
@@ -26,7 +26,9 @@ def sandbox_site(transactional_db, sandbox_aws, live_server, settings):
 
 def test_access_lands_on_the_sandbox_console_as_the_target_role(sandbox_site, client):
     assert client.login(username="member", password=MEMBER_PASSWORD)
-    account = Account.objects.get(resource__project__slug=PROJECT_SLUG, name="ReadOnly")
+    account = Account.objects.get(
+        resource__project__slug=PROJECT_SLUG, resource__name=RESOURCE_NAME, name="ReadOnly"
+    )
 
     response = client.post(
         reverse("accounts:access", kwargs={"slug": PROJECT_SLUG, "pk": account.pk})
@@ -45,3 +47,44 @@ def test_access_lands_on_the_sandbox_console_as_the_target_role(sandbox_site, cl
     session = AccessSession.objects.get()
     assert session.status == AccessSession.Status.ACTIVE
     assert session.expires_at.strftime("%Y-%m-%d %H:%M:%S") in page
+
+
+@pytest.mark.parametrize(
+    ("resource", "partition", "console_host"),
+    [
+        ("Sandbox GovCloud account", "aws-us-gov", "console.amazonaws-us-gov.com"),
+        ("Sandbox China account", "aws-cn", "console.amazonaws.cn"),
+    ],
+)
+def test_govcloud_and_china_accounts_open_the_sandbox_console(
+    sandbox_site, client, resource, partition, console_host
+):
+    """Each partition has its own IAM: the platform signs in there with that partition's
+    identity (PAM_PLATFORM_PROFILES), and the login lands on that partition's console."""
+    assert client.login(username="member", password=MEMBER_PASSWORD)
+    account = Account.objects.get(resource__name=resource, name="ReadOnly")
+    response = client.post(
+        reverse("accounts:access", kwargs={"slug": PROJECT_SLUG, "pk": account.pk})
+    )
+    assert response.status_code == 302, response.content.decode()[:800]
+    console = client.get(response["Location"])
+    page = console.content.decode()
+    assert console.status_code == 200
+    assert (
+        f"arn:{partition}:sts::123456789012:assumed-role/PamSandboxReadOnly/member@sandbox.example"
+        in page
+    )
+    assert f"https://{console_host}/console/home" in page
+    assert AccessSession.objects.get().status == AccessSession.Status.ACTIVE
+
+
+def test_the_broken_example_fails_with_awss_code(sandbox_site, client):
+    assert client.login(username="member", password=MEMBER_PASSWORD)
+    account = Account.objects.get(resource__name="Broken example")
+    response = client.post(
+        reverse("accounts:access", kwargs={"slug": PROJECT_SLUG, "pk": account.pk})
+    )
+    assert response.status_code == 502
+    assert b"AccessDenied" in response.content
+    session = AccessSession.objects.get()
+    assert (session.status, session.failure_code) == ("failed", "AccessDenied")

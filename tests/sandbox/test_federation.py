@@ -1,6 +1,7 @@
 """The sandbox's stand-in for the AWS federation endpoint."""
 
 import json
+import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -12,6 +13,7 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from sandbox.services import sandbox_seed
 from sandbox.views import _cache_key
 from tests.factories import AccessSessionFactory
 
@@ -19,13 +21,35 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.sandbox.urls")]
 
 URL = "/sandbox/federation"
 ROLE_ARN = "arn:aws:iam::123456789012:role/PamSandboxReadOnly"
+BRIDGE_ARN = "arn:aws:iam::123456789012:role/PamSandboxResourceRole"
 
 
 @pytest.fixture
 def role_session(sandbox_aws):
-    """Temporary role credentials from moto, as hop 2 of the chain hands them over."""
-    sts = boto3.client("sts", region_name="us-east-1", endpoint_url=sandbox_aws)
-    return sts.assume_role(RoleArn=ROLE_ARN, RoleSessionName="member@sandbox.example")
+    """Temporary role credentials from moto, as hop 2 of the chain hands them over (moto
+    enforces IAM: the seed's roles, both hops, the project's External ID)."""
+    external_id = sandbox_seed(endpoint_url=sandbox_aws).project.external_id
+    sts = boto3.client(
+        "sts",
+        region_name="us-east-1",
+        endpoint_url=sandbox_aws,
+        aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"],
+    )
+    bridge = sts.assume_role(
+        RoleArn=BRIDGE_ARN, RoleSessionName="pam-platform", ExternalId=external_id
+    )["Credentials"]
+    hop2 = boto3.client(
+        "sts",
+        region_name="us-east-1",
+        endpoint_url=sandbox_aws,
+        aws_access_key_id=bridge["AccessKeyId"],
+        aws_secret_access_key=bridge["SecretAccessKey"],
+        aws_session_token=bridge["SessionToken"],
+    )
+    return hop2.assume_role(
+        RoleArn=ROLE_ARN, RoleSessionName="member@sandbox.example", ExternalId=external_id
+    )
 
 
 def session_json(response) -> str:
@@ -84,7 +108,9 @@ def test_credentials_moto_does_not_know_are_refused(client, sandbox_aws):
         {"sessionId": "AKIAUNKNOWNKEY000000", "sessionKey": "x" * 40, "sessionToken": "y" * 40}
     )
     response = client.post(URL, {"Action": "getSigninToken", "Session": session})
-    assert response.status_code == 400
+    # moto enforces IAM in the sandbox: keys it never issued are refused, as AWS does.
+    assert response.status_code == 403
+    assert "InvalidClientTokenId" in response.json()["Error"]
     assert "SigninToken" not in response.json()
 
 

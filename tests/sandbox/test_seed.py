@@ -2,15 +2,16 @@ import json
 from io import StringIO
 
 import boto3
-import httpx
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from moto import settings as moto_settings
 
 from accounts.models import Account
 from resources.models import Membership, Project, Resource
-from sandbox import services
+from sandbox import moto_world, services
 from sandbox.management.commands.seed_sandbox import Command as SeedCommand
+from tests.sandbox.conftest import sandbox_identities_put
 
 pytestmark = pytest.mark.django_db
 
@@ -21,20 +22,38 @@ def seed() -> str:
     return out.getvalue()
 
 
-def iam(endpoint):
-    return boto3.client("iam", region_name="us-east-1", endpoint_url=endpoint)
+def iam(endpoint, partition="aws"):
+    """IAM as the sandbox's operator (the platform itself may only assume roles)."""
+    key_id, secret = services.operator_keys_from_env()[partition]
+    return boto3.client(
+        "iam",
+        region_name=moto_world.PARTITION_REGIONS[partition],
+        endpoint_url=endpoint,
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
+    )
 
 
-def test_seed_creates_the_demo_project_with_an_admin_and_a_member(sandbox_aws):
-    seed()
+def test_seed_creates_the_demo_project_with_an_admin_a_member_and_an_auditor(sandbox_aws):
+    output = seed()
     project = Project.objects.get(slug=services.PROJECT_SLUG)
     roles = dict(project.memberships.values_list("user__username", "role"))
-    assert roles == {"admin": Membership.Role.ADMIN, "member": Membership.Role.MEMBER}
+    assert roles == {
+        "admin": Membership.Role.ADMIN,
+        "member": Membership.Role.MEMBER,
+        "auditor": Membership.Role.AUDITOR,
+    }
+    # The platform admin (Django staff) is printed too, and is no member.
+    assert "staff    password " in output and "auditor  password " in output
+
+
+def main_resource() -> Resource:
+    return Resource.objects.get(project__slug=services.PROJECT_SLUG, name=services.RESOURCE_NAME)
 
 
 def test_seed_creates_a_resource_with_read_only_and_admin_accounts(sandbox_aws):
     seed()
-    resource = Resource.objects.get(project__slug=services.PROJECT_SLUG)
+    resource = main_resource()
     accounts = dict(
         Account.objects.filter(resource=resource).values_list("name", "target_role_arn")
     )
@@ -83,14 +102,21 @@ def test_seed_twice_creates_nothing_twice(sandbox_aws):
     seed()
     seed()
     assert Project.objects.count() == 1
-    assert Resource.objects.count() == 1
-    assert Account.objects.count() == 2
-    assert Membership.objects.count() == 2
+    assert Resource.objects.count() == len(services.DEMO_RESOURCES)
+    assert Account.objects.count() == sum(len(demo.targets) for demo in services.DEMO_RESOURCES)
+    assert Membership.objects.count() == 3
 
 
-def test_seed_puts_the_roles_back_into_a_fresh_moto(sandbox_aws):
+def test_seed_puts_the_roles_back_into_a_fresh_moto(sandbox_aws, monkeypatch, tmp_path):
     seed()
-    httpx.post(f"{sandbox_aws}/moto-api/reset").raise_for_status()
+    # The next start: an empty moto, the identities made again (before IAM is enforced), then
+    # the seed.
+    enforced = moto_settings.INITIAL_NO_AUTH_ACTION_COUNT
+    moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
+    try:
+        sandbox_identities_put(sandbox_aws, monkeypatch, tmp_path)
+    finally:
+        moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = enforced
     seed()
     assert iam(sandbox_aws).get_role(RoleName="PamSandboxAdmin")["Role"]["RoleName"]
 
@@ -108,11 +134,52 @@ def test_seed_sets_new_passwords_each_run(sandbox_aws, client):
     assert not client.login(username="admin", password=first)
 
 
-def test_seeded_resource_validates_against_moto(sandbox_aws, django_capture_on_commit_callbacks):
+def test_seeded_resources_validate_against_moto_as_against_aws(
+    sandbox_aws, django_capture_on_commit_callbacks
+):
+    """moto enforces IAM in the sandbox: the demo accounts in all three partitions are Valid,
+    and the broken example is Invalid with AWS's code for a trust policy with another External
+    ID and for a target role that does not exist."""
     with django_capture_on_commit_callbacks(execute=True):
         seed()
-    resource = Resource.objects.get(project__slug=services.PROJECT_SLUG)
-    assert resource.validation_status == Resource.ValidationStatus.VALID
+    status = {
+        r.name: (r.validation_status, r.validation_code)
+        for r in Resource.objects.filter(project__slug=services.PROJECT_SLUG)
+    }
+    assert status == {
+        services.RESOURCE_NAME: ("valid", ""),
+        "Sandbox GovCloud account": ("valid", ""),
+        "Sandbox China account": ("valid", ""),
+        "Broken example": ("invalid", "AccessDenied"),
+    }
+    accounts = {
+        (a.resource.name, a.name): a.validation_status
+        for a in Account.objects.select_related("resource")
+    }
+    assert accounts[("Sandbox GovCloud account", "ReadOnly")] == "valid"
+    assert accounts[("Sandbox China account", "ReadOnly")] == "valid"
+    assert accounts[("Broken example", "Missing role")] == "invalid"
+
+
+def test_a_target_role_that_does_not_exist_is_invalid_with_awss_code(
+    sandbox_aws, django_capture_on_commit_callbacks
+):
+    """Under the valid demo Resource, an account whose role is missing in AWS (moto)."""
+    from accounts.services import account_create
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.sandbox_seed(endpoint_url=sandbox_aws)
+    admin = result.project.memberships.get(role=Membership.Role.ADMIN).user
+    with django_capture_on_commit_callbacks(execute=True):
+        account = account_create(
+            actor=admin,
+            resource=main_resource(),
+            name="Ghost",
+            target_role_arn="arn:aws:iam::123456789012:role/PamSandboxGhost",
+            session_duration=900,
+        )
+    account.refresh_from_db()
+    assert (account.validation_status, account.validation_code) == ("invalid", "AccessDenied")
 
 
 def test_seed_refuses_with_debug_off(sandbox_aws, settings):

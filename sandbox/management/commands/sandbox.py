@@ -12,10 +12,13 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from sandbox.services import OPERATOR_KEYS
 
 HOST = "127.0.0.1"
 # moto's default account: the platform identity and the demo roles both live in it.
@@ -40,7 +43,14 @@ SSO_PEOPLE = (
 
 
 def sandbox_environment(
-    *, web_port: int, moto_port: int, database: Path, oidc_port: int = 0
+    *,
+    web_port: int,
+    moto_port: int,
+    database: Path,
+    oidc_port: int = 0,
+    platform_key=None,
+    credentials_file: Path | None = None,
+    platform_profiles: str = "",
 ) -> dict[str, str]:
     """The environment the sandbox's children run with."""
     env = {
@@ -63,12 +73,16 @@ def sandbox_environment(
         PAM_PLATFORM_ACCOUNT_ID=MOTO_ACCOUNT_ID,
         AWS_ENDPOINT_URL=f"http://{HOST}:{moto_port}",
         AWS_REGION="us-east-1",
-        AWS_ACCESS_KEY_ID=FAKE_ACCESS_KEY_ID,
-        AWS_SECRET_ACCESS_KEY=FAKE_SECRET_ACCESS_KEY,
+        AWS_ACCESS_KEY_ID=platform_key.access_key_id if platform_key else FAKE_ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY=(
+            platform_key.secret_access_key if platform_key else FAKE_SECRET_ACCESS_KEY
+        ),
         AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=str(credentials_file) if credentials_file else os.devnull,
         AWS_EC2_METADATA_DISABLED="true",
     )
+    if platform_profiles:
+        env["PAM_PLATFORM_PROFILES"] = platform_profiles
     if oidc_port:
         prefix = f"PAM_OIDC_{SSO_PROVIDER_ID.upper()}_"
         env.update(
@@ -133,6 +147,8 @@ class Command(BaseCommand):
         try:
             from moto.server import ThreadedMotoServer
             from oidc_provider_mock import User, run_server_in_thread
+
+            from sandbox import moto_world
         except ImportError:
             raise CommandError(
                 "moto or oidc-provider-mock is not installed. Install the sandbox extra: "
@@ -155,13 +171,29 @@ class Command(BaseCommand):
         base_dir = Path(settings.BASE_DIR)
         manage = [sys.executable, str(base_dir / "manage.py")]
         database = (database or base_dir / "sandbox.sqlite3").resolve()
-        env = sandbox_environment(
-            web_port=port, moto_port=moto_port, database=database, oidc_port=oidc_port
-        )
 
         moto = ThreadedMotoServer(ip_address=HOST, port=moto_port, verbose=False)
         moto.start()
-        self.stdout.write(f"Simulated AWS (moto) listening on http://{HOST}:{moto_port}")
+        # The platform and the operator in every partition, then IAM enforced as in AWS.
+        platform, operator = moto_world.identities_put(f"http://{HOST}:{moto_port}")
+        enforce = moto_world.aws_like()
+        enforce.__enter__()
+        keys_dir = tempfile.TemporaryDirectory(prefix="pam-sandbox-")
+        credentials_file = Path(keys_dir.name) / "credentials"
+        moto_world.credentials_file_write(credentials_file, platform)
+        env = sandbox_environment(
+            web_port=port,
+            moto_port=moto_port,
+            database=database,
+            oidc_port=oidc_port,
+            platform_key=platform["aws"],
+            credentials_file=credentials_file,
+            platform_profiles=moto_world.platform_profiles_setting(),
+        )
+        seed_env = {**env, OPERATOR_KEYS: moto_world.operator_keys_setting(operator)}
+        self.stdout.write(
+            f"Simulated AWS (moto, IAM enforced) listening on http://{HOST}:{moto_port}"
+        )
         self.stdout.write(f"Sandbox identity provider (OIDC) at http://localhost:{oidc_port}")
         web = None
         # Ctrl-C, kill and a closed terminal all stop both servers; SIGINT too when it arrives
@@ -173,7 +205,12 @@ class Command(BaseCommand):
                 ["seed_sandbox", "--url", env["PAM_ISSUER_URL"]],
             ]
             for step in steps:
-                done = subprocess.run([*manage, *step], env=env, cwd=base_dir, check=False)  # noqa: S603
+                done = subprocess.run(  # noqa: S603
+                    [*manage, *step],
+                    env=seed_env if step[0] == "seed_sandbox" else env,
+                    cwd=base_dir,
+                    check=False,
+                )
                 if done.returncode:
                     raise CommandError(f"`manage.py {step[0]}` failed; the sandbox did not start.")
             serve = [*manage, "runserver", f"{HOST}:{port}"]
@@ -190,6 +227,8 @@ class Command(BaseCommand):
             if web is not None:
                 _stop(web)
             moto.stop()
+            enforce.__exit__(None, None, None)
+            keys_dir.cleanup()
             identity_provider.__exit__(None, None, None)
         if web is not None and web.returncode not in (0, -signal.SIGINT, -signal.SIGTERM):
             raise CommandError(f"The web server exited with status {web.returncode}.")

@@ -12,8 +12,10 @@ from sandbox.services import sandbox_seed
 ROLE_BLURB = {
     "admin": "project admin: resources, accounts, members, audit",
     "member": "member: opens the console with Access",
+    "auditor": "auditor: reads sessions and the audit trail, opens nothing",
     "staff": "platform admin: creates projects, Django admin at /admin/",
 }
+
 
 
 class Command(BaseCommand):
@@ -32,18 +34,18 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         except AwsError as exc:
             raise CommandError(f"{exc.code}: {exc.hint}") from None
-        result.resource.refresh_from_db()
         url = url or settings.PAM_ISSUER_URL
-        accounts = ", ".join(a.name for a in result.accounts)
         lines = [
             "",
             "=" * 72,
-            "  PAM Console sandbox: AWS is simulated on this machine (moto).",
-            f'  Project "{result.project.name}", resource "{result.resource.name}" '
-            f"({result.resource.validation_status}), accounts: {accounts}.",
-            "",
-            f"  Open {url} and sign in as:",
+            "  PAM Console sandbox: AWS is simulated on this machine (moto, IAM enforced).",
+            f'  Project "{result.project.name}", resources:',
         ]
+        for resource in result.resources:
+            resource.refresh_from_db()
+            names = ", ".join(a.name for a in result.accounts if a.resource_id == resource.pk)
+            lines.append(f"    {resource.name} ({resource.validation_status}): {names}")
+        lines += ["", f"  Open {url} and sign in as:"]
         for login in result.logins:
             lines.append(
                 f"    {login.username:<8} password {login.password:<14} ({ROLE_BLURB[login.role]})"
