@@ -17,11 +17,14 @@ from django.utils import timezone
 
 from accounts.models import Account
 from identity.stepup import SignIn
+from pamsite.aws import console
 from pamsite.aws.arns import InvalidRoleArn, parse_role_arn
 from pamsite.aws.chain import AssumedRole, chain
+from pamsite.aws.console import destination_url
 from pamsite.aws.errors import AwsError
 from pamsite.aws.federation import federation_url, get_signin_token, login_url
 from pamsite.aws.naming import role_session_name
+from pamsite.aws.partitions import owns_region
 from pamsite.security import rate_limit_exceeded
 from resources.models import Membership, Resource
 from resources.permissions import NO_EMAIL, Capability, require
@@ -56,6 +59,10 @@ class StepUpRequired(PermissionDenied):
             f"{account.name} asks for a sign-in within the last {account.step_up_minutes} "
             "minutes before its console opens."
         )
+
+
+class PageNotOffered(PermissionDenied):
+    """A console page the Account does not list was asked for."""
 
 
 class AccessError(Exception):
@@ -98,6 +105,8 @@ def account_access(
     user_agent: str,
     membership: Membership | None = None,
     sign_in: SignIn | None = None,
+    page: int = 0,
+    sign_out_first: bool = False,
 ) -> AccessResult:
     """Open the AWS console as `account`'s target role for `user`, and record the session.
 
@@ -105,10 +114,11 @@ def account_access(
     or Resource, NotAMember for someone outside the project) happen before anything is
     written or sent to AWS; so does StepUpRequired when the Account asks for a fresh sign-in
     and `sign_in` (the web session's last, identity.stepup) is missing or too old. Then the
-    rate limit, and `open_console`. The session row is
-    written after the AWS calls, in its own transaction (no database transaction is held open
-    across network calls): active with the STS expiry, or failed with the code and hint. If the
-    row cannot be written, the exception propagates and no login URL is handed out.
+    rate limit, and `open_console`. `page` is the index in account.pages of the console page to
+    open (0: the Account's own); an index it does not have is refused (PageNotOffered). The
+    session row is written after the AWS calls, in its own transaction (no database transaction
+    is held open across network calls): active with the STS expiry, or failed with the code and
+    hint. If the row cannot be written, the exception propagates and no login URL is handed out.
     """
     # The view hands in the account it just loaded with its resource and project; anything
     # else is loaded here (a query per click saved; bench/ counts them).
@@ -134,6 +144,12 @@ def account_access(
         sign_in and sign_in.within(account.step_up_minutes, now=timezone.now())
     ):
         raise StepUpRequired(account=account, last=sign_in)
+    pages = account.pages
+    if not 0 <= page < len(pages):
+        raise PageNotOffered(
+            f"{account.name} offers {len(pages)} console page{'s' if len(pages) != 1 else ''}; "
+            "choose one from its list."
+        )
 
     session_name = role_session_name(user.email)
     record = {
@@ -148,7 +164,13 @@ def account_access(
     }
     try:
         check_rate_limit(user=user)
-        assumed, url = open_console(account=account, resource=resource, session_name=session_name)
+        assumed, url = open_console(
+            account=account,
+            resource=resource,
+            session_name=session_name,
+            page=pages[page].page,
+            sign_out_first=sign_out_first,
+        )
     except (AwsError, AccessError) as exc:
         session = access_session_record_failed(
             **record, failure_code=exc.code, failure_message=exc.hint
@@ -192,15 +214,30 @@ def check_rate_limit(*, user) -> None:
         )
 
 
+def console_region_for(account: Account) -> str | None:
+    """The region the console opens in: the Account's, else settings.PAM_CONSOLE_REGION when it
+    is a region of the role's partition, else None (the global console)."""
+    partition = parse_role_arn(account.target_role_arn).partition
+    region = account.console_region or getattr(settings, "PAM_CONSOLE_REGION", "") or None
+    return region if owns_region(partition, region) else None
+
+
 def open_console(
-    *, account: Account, resource: Resource, session_name: str
+    *,
+    account: Account,
+    resource: Resource,
+    session_name: str,
+    page: str = "",
+    sign_out_first: bool = False,
 ) -> tuple[AssumedRole, str]:
     """The AWS part of Access: both hops of the chain, the sign-in token and the login URL.
 
     Hosts: STS in settings.AWS_REGION (moved to the target role's partition when needed); the
-    federation endpoint is settings.PAM_FEDERATION_ENDPOINT or the partition's global sign-in
-    host, and the console home page is global, unless settings.PAM_CONSOLE_REGION names a region
-    of that partition (then the regional sign-in host and console are used).
+    federation endpoint is settings.PAM_FEDERATION_ENDPOINT or the partition's sign-in host,
+    regional in the `aws` partition when the console has a region (console_region_for). The
+    Destination is `page` (one of account.pages) in that region, else the console home. With
+    `sign_out_first` the login URL is wrapped in the partition's sign-out URL, so a browser
+    still signed in to another AWS account leaves it first.
 
     Raises AwsError or AccessError only, so the caller always records an outcome.
     """
@@ -215,16 +252,17 @@ def open_console(
             region=settings.AWS_REGION,
             cache_version=resource.updated_at.isoformat(),
         )
-        console_region = getattr(settings, "PAM_CONSOLE_REGION", "") or None
+        console_region = console_region_for(account)
         url = federation_url(partition, console_region, settings.PAM_FEDERATION_ENDPOINT)
         token = get_signin_token(assumed.credentials, url=url)
-        return assumed, login_url(
+        login = login_url(
             signin_token=token,
             url=url,
             issuer=settings.PAM_ISSUER_URL,
             partition=partition,
-            region=console_region,
+            destination=destination_url(partition, console_region, page),
         )
+        return assumed, console.sign_out_first(login, url) if sign_out_first else login
     except AwsError:
         raise
     except InvalidRoleArn as exc:

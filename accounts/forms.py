@@ -36,3 +36,32 @@ class AccountForm(forms.Form):
             attrs={"placeholder": "e.g. 15", "min": STEP_UP_MIN, "max": STEP_UP_MAX}
         ),
     )
+
+    console_region = forms.CharField(
+        label="Console region",
+        required=False,
+        max_length=32,
+        strip=True,
+        help_text="The region the console opens in, e.g. eu-west-1 (in the role's partition). "
+        "Empty: the site's default.",
+        widget=forms.TextInput(attrs={"placeholder": "eu-west-1", "autocomplete": "off"}),
+    )
+    destination = forms.CharField(
+        label="Console page",
+        required=False,
+        max_length=2048,
+        strip=True,
+        help_text="Where the console opens: a path such as /s3/home or /cloudwatch/home, or a "
+        "full https:// address on the partition's console. Empty: the console home.",
+        widget=forms.TextInput(
+            attrs={"placeholder": "/s3/home", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+    destinations = forms.CharField(
+        label="Other pages members may choose",
+        required=False,
+        max_length=10000,
+        help_text="One per line, as Label | page, e.g. CloudWatch | /cloudwatch/home. "
+        "Members pick one next to Access.",
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+    )

@@ -1,8 +1,12 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from accounts.lifetime import console_lifetime
+from pamsite.aws import console
+from pamsite.aws.arns import InvalidRoleArn, parse_role_arn
 from pamsite.durations import MAX_SECONDS, MIN_SECONDS, format_duration
 from pamsite.validators import validate_display_name, validate_role_arn, validate_session_duration
 from resources.models import Validated
@@ -33,6 +37,12 @@ class Account(Validated):
         blank=True,
         validators=[MinValueValidator(STEP_UP_MIN), MaxValueValidator(STEP_UP_MAX)],
     )
+    # Where the console opens: a region of the role's partition (empty: PAM_CONSOLE_REGION, else
+    # the global console), a page (empty: the console home), and other pages members may pick
+    # at click time, one per line as "Label | page" (pamsite.aws.console).
+    console_region = models.CharField("Console region", max_length=32, blank=True)
+    destination = models.CharField("Console page", max_length=2048, blank=True)
+    destinations = models.TextField("Other console pages", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -61,6 +71,48 @@ class Account(Validated):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The region and pages belong to the partition of the target role."""
+        super().clean()
+        try:
+            partition = parse_role_arn(self.target_role_arn).partition
+        except InvalidRoleArn:
+            return  # the field's own validator says what is wrong with it
+        errors = {}
+        checks = {
+            "console_region": lambda value: console.check_region(value, partition),
+            "destination": lambda value: console.check_page(value, partition),
+            "destinations": lambda value: console.parse_pages(value, partition),
+        }
+        for name, check in checks.items():
+            value = getattr(self, name)
+            if value.strip():
+                try:
+                    check(value)
+                except console.InvalidConsolePage as exc:
+                    errors[name] = ValidationError(str(exc), code="invalid_console_page")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def pages(self) -> list[console.ConsolePage]:
+        """What a member may open: the console page (or home), then the other pages (only the
+        first when the stored ARN or pages no longer parse: Access then says what is wrong)."""
+        first = console.ConsolePage(
+            label=console.label_for(self.destination) if self.destination else "console home",
+            page=self.destination,
+        )
+        try:
+            partition = parse_role_arn(self.target_role_arn).partition
+            return [first, *console.parse_pages(self.destinations, partition)]
+        except (InvalidRoleArn, console.InvalidConsolePage):
+            return [first]
+
+    @property
+    def lifetime(self):
+        """How long its console lasts, and why (accounts.lifetime)."""
+        return console_lifetime(session_duration=self.session_duration)
 
     @property
     def is_retired(self) -> bool:

@@ -82,6 +82,11 @@ def _refuse_another_aws_account(*, resource: Resource, target_role_arn: str) -> 
     )
 
 
+def _pages_text(text: str) -> str:
+    """One page per line, trimmed, no empty lines (Account.clean checks each)."""
+    return "\n".join(line.strip() for line in (text or "").splitlines() if line.strip())
+
+
 def account_fields(account: Account) -> dict:
     """The fields people edit, as account_create/account_update take them."""
     return {
@@ -90,6 +95,9 @@ def account_fields(account: Account) -> dict:
         "target_role_arn": account.target_role_arn,
         "session_duration": account.session_duration,
         "step_up_minutes": account.step_up_minutes,
+        "console_region": account.console_region,
+        "destination": account.destination,
+        "destinations": account.destinations,
     }
 
 
@@ -103,6 +111,9 @@ def account_create(
     session_duration: int,
     description: str = "",
     step_up_minutes: int | None = None,
+    console_region: str = "",
+    destination: str = "",
+    destinations: str = "",
     via: str = VIA_APP,
 ) -> Account:
     """Add a target role under a resource; its validation runs after commit."""
@@ -118,6 +129,9 @@ def account_create(
         target_role_arn=target_role_arn.strip(),
         session_duration=session_duration,
         step_up_minutes=step_up_minutes,
+        console_region=console_region.strip().lower(),
+        destination=destination.strip(),
+        destinations=_pages_text(destinations),
         created_by=actor,
     )
     _refuse_another_aws_account(resource=resource, target_role_arn=account.target_role_arn)
@@ -145,6 +159,9 @@ def account_update(
     session_duration: int,
     description: str = "",
     step_up_minutes: int | None = None,
+    console_region: str = "",
+    destination: str = "",
+    destinations: str = "",
     via: str = VIA_APP,
 ) -> Account:
     """Change an account (never its resource: its sessions belong to the one it was made
@@ -160,6 +177,9 @@ def account_update(
     account.target_role_arn = target_role_arn.strip()
     account.session_duration = session_duration
     account.step_up_minutes = step_up_minutes
+    account.console_region = console_region.strip().lower()
+    account.destination = destination.strip()
+    account.destinations = _pages_text(destinations)
     after = account_fields(account)
     changed = any(before[key] != after[key] for key in VALIDATED_FIELDS)
     if changed:

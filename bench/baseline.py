@@ -29,7 +29,8 @@ def _sts(**credentials):
     return boto3.Session(region_name=settings.AWS_REGION, **credentials).client("sts")
 
 
-def open_console(*, account, resource, session_name):
+def open_console(*, account, resource, session_name, **options):
+    # The AWS sample opens the console home: our page and sign-out options are not in it.
     external_id = resource.project.external_id
     bridge = _sts().assume_role(
         RoleArn=resource.resource_role_arn,

@@ -17,6 +17,7 @@ urlpatterns = [
     path("login/", account_views.login, name="login"),
     path("logout/", logout, name="logout"),
     path("admin/login/", views.admin_login, name="admin_login_redirect"),
+    path("me/console/", views.console_preference, name="console_preference"),
     # allauth reverses these names in its flows: the same addresses.
     path("login/", account_views.login, name="account_login"),
     path("logout/", logout, name="account_logout"),

@@ -1,11 +1,15 @@
 """The sign-in routes allauth needs, in this site's terms."""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+
+from identity import preferences
 
 
 @require_GET
@@ -34,3 +38,22 @@ def admin_login(request):
             return redirect(target if url_has_allowed_host_and_scheme(target, None) else "/")
         raise PermissionDenied("Django admin is for platform admins (Django staff).")
     return redirect_to_login(target)
+
+
+@require_POST
+@login_required
+def console_preference(request):
+    """Save "sign out of the current AWS console first" for the signed-in person, then go
+    back to the page the form was on."""
+    chosen = request.POST.get("sign_out_first") == "on"
+    preferences.console_preference_set(user=request.user, sign_out_first=chosen)
+    messages.success(
+        request,
+        "Access now signs you out of the AWS console you are in first."
+        if chosen
+        else "Access no longer signs you out of the AWS console first.",
+    )
+    target = request.POST.get("next") or reverse("home")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = reverse("home")
+    return redirect(target)

@@ -6,4 +6,5 @@ app_name = "sandbox"
 
 urlpatterns = [
     path("federation", views.federation, name="federation"),
+    path("oauth", views.oauth, name="oauth"),
 ]

@@ -16,8 +16,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -30,6 +31,7 @@ from sessions_audit.models import AccessSession
 
 TOKEN_TTL = timedelta(minutes=15)
 _CACHE_PREFIX = "sandbox-signin:"
+SIGNED_OUT_KEY = "sandbox_signed_out_first"
 
 
 def _cache_key(token: str) -> str:
@@ -108,6 +110,8 @@ def login(request):
     )
     issuer = request.GET.get("Issuer", "")
     context = {
+        # Set by the sign-out stand-in just before (the login was wrapped in the sign-out URL).
+        "signed_out_first": request.session.pop(SIGNED_OUT_KEY, False),
         "identity": identity,
         "session": session,
         "destination": request.GET.get("Destination", ""),
@@ -128,3 +132,19 @@ def federation(request):
     if action == "login" and request.method == "GET":
         return login(request)
     return _refuse("Unsupported Action: use getSigninToken or login.")
+
+
+@never_cache
+@require_http_methods(["GET"])
+def oauth(request):
+    """Action=logout: what AWS's sign-out URL does, ending the console session the browser has
+    (in the sandbox: noting it for the console page) and going on to `redirect_uri`, here only
+    the stand-in's own login."""
+    if request.GET.get("Action") != "logout":
+        return _refuse("Unsupported Action: use logout.")
+    target = request.GET.get("redirect_uri", "")
+    own_login = request.build_absolute_uri(reverse("sandbox:federation")) + "?"
+    if not target.startswith(own_login):
+        return _refuse("redirect_uri must be this sandbox's sign-in URL.")
+    request.session[SIGNED_OUT_KEY] = True
+    return HttpResponseRedirect(target)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.access import OWN_FAILURE_CODES
+from accounts.lifetime import console_lifetime
 from pamsite.pages import render_page
 from resources.pages import project_page
 from resources.permissions import Capability, project_for_view
@@ -141,5 +142,10 @@ def session_detail(request, slug, pk):
         session=session,
         cloudtrail_command=session_cloudtrail_command(session) if session.role_session_name else "",
         failure_is_ours=session.failure_code in OWN_FAILURE_CODES,
+        lifetime=(
+            console_lifetime(session_duration=session.duration_seconds)
+            if session.duration_seconds and session.expires_at
+            else None
+        ),
     )
     return render_page(request, "sessions_audit/session_detail.html", context)

@@ -21,6 +21,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Account
+from identity.models import ConsolePreference
 from resources.models import GroupRule, Invitation, Membership, Project, Resource
 from sessions_audit.models import AccessSession, AuditEvent
 from tests.factories import (
@@ -94,6 +95,12 @@ MATRIX: dict[str, Entry] = {
         data=lambda w: {"login": w.users["member"].username, "password": "wrong"},
     ),
     "logout": Entry(post=row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
+    # Everyone signed in sets their own console preference (tests/identity/test_preference.py).
+    "console_preference": Entry(
+        post=row(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+        data=lambda w: {"sign_out_first": "on"},
+        writes=True,
+    ),
     # The names allauth reverses in its flows: the same views as login and logout, its
     # inactive-account and SSO outcome pages, and sign-up, which is closed to everyone.
     "account_login": Entry(
@@ -302,6 +309,7 @@ def world():
 
 
 MODELS = (
+    ConsolePreference,
     AccessSession,
     AuditEvent,
     Resource,

@@ -128,14 +128,21 @@ def reply_excerpt(text: str, *, secrets: tuple[str, ...] = ()) -> str:
 
 
 def login_url(
-    *, signin_token: str, url: str, issuer: str, partition: str, region: str | None = None
+    *,
+    signin_token: str,
+    url: str,
+    issuer: str,
+    partition: str,
+    region: str | None = None,
+    destination: str = "",
 ) -> str:
-    """The URL that signs the browser in: Action=login with Issuer, Destination, SigninToken."""
+    """The URL that signs the browser in: Action=login with Issuer, Destination (the given
+    console page, else the partition's console home), SigninToken."""
     query = urlencode(
         {
             "Action": "login",
             "Issuer": issuer,
-            "Destination": console_url(partition, region),
+            "Destination": destination or console_url(partition, region),
             "SigninToken": signin_token,
         }
     )

@@ -33,7 +33,7 @@ def test_member_gets_an_access_button_that_opens_a_new_tab(client, member_user, 
     project = account.resource.project
     body = client.get(reverse("accounts:list", args=[project.slug])).content.decode()
     access_url = reverse("accounts:access", args=[project.slug, account.pk])
-    assert f'action="{access_url}" target="_blank" rel="noopener"' in body
+    assert f'action="{access_url}" class="access-form" target="_blank" rel="noopener"' in body
 
 
 def test_access_button_is_a_post_form(client, member_user, account):
@@ -54,13 +54,23 @@ def test_auditor_gets_no_access_button(client, auditor_user, account):
     assert reverse("accounts:access", args=[project.slug, account.pk]) not in body
 
 
-def test_account_list_shows_the_duration_as_people_write_it(client, member_user, account):
+def test_account_list_says_how_long_the_console_lasts_and_why(client, member_user, account):
     Account.objects.filter(pk=account.pk).update(session_duration=1800, validation_status="valid")
     client.force_login(member_user)
     body = client.get(
         reverse("accounts:list", args=[account.resource.project.slug])
     ).content.decode()
-    assert "<td>30m</td>" in body
+    assert (
+        '<span title="The console will last 30 minutes: the account&#x27;s session duration.">'
+        "30 minutes</span>"
+    ) in body
+    Account.objects.filter(pk=account.pk).update(session_duration=3600)
+    body = client.get(
+        reverse("accounts:list", args=[account.resource.project.slug])
+    ).content.decode()
+    assert (
+        "the account&#x27;s session duration and AWS&#x27;s 1-hour limit for role-chained sessions"
+    ) in body
 
 
 def test_admin_creates_an_account_with_a_written_duration(client, admin_user, resource):

@@ -190,6 +190,7 @@ class AccessWorld:
     account: object
     member: object
     federation: object
+    router: object = None  # the respx router: add routes for other sign-in hosts
 
 
 @pytest.fixture
@@ -214,4 +215,4 @@ def access_world(aws, monkeypatch, settings):  # noqa: F811
         route = mock.post(SIGNIN_URL).respond(json={"SigninToken": SIGNIN_TOKEN})
         # The local identity provider (tests.identity.fixtures) is a real server on loopback.
         mock.route(host="localhost").pass_through()
-        yield AccessWorld(world, project, resource, account, member, route)
+        yield AccessWorld(world, project, resource, account, member, route, mock)

@@ -17,7 +17,6 @@ ROLE_BLURB = {
 }
 
 
-
 class Command(BaseCommand):
     help = (
         "Seed the sandbox: a demo project, an admin and a member with new passwords, and a "
