@@ -148,7 +148,7 @@ DEMO_RESOURCES = (
         targets=TARGET_ROLES[:1],
     ),
     DemoResource(
-        "Broken example",
+        "Sandbox with a broken trust",
         "aws",
         "Shows what Invalid looks like: its role trusts another External ID.",
         targets=(
@@ -166,6 +166,13 @@ DEMO_RESOURCES = (
 )
 # Accounts that ask for a fresh sign-in before the console opens (step-up), in minutes.
 STEP_UP = {"Admin": 15}
+# Where the demo's ReadOnly opens (aws partition): a region, and pages to pick next to Access.
+CONSOLE_PAGES = {
+    "ReadOnly": {
+        "console_region": "eu-west-1",
+        "destinations": "S3 | /s3/home\nIAM | /iam/home\nCloudTrail | /cloudtrail/home",
+    }
+}
 
 
 def _roles_put(
@@ -286,6 +293,7 @@ def sandbox_seed(
                     session_duration=seconds,
                     description=description,
                     step_up_minutes=STEP_UP.get(name),
+                    **(CONSOLE_PAGES.get(name, {}) if demo.partition == "aws" else {}),
                 )
             accounts.append(account)
     return SeedResult(

@@ -56,6 +56,10 @@ def busy_project(settings):
         name="payments-read-only-with-a-long-name",
         description="Read-only access to the payments account for on-call engineers.",
         target_role_arn="arn:aws:iam::123456789012:role/engineering/oncall/PaymentsReadOnlyRole",
+        # A page to choose next to Access, a region and a step-up: the row's widest.
+        console_region="eu-west-1",
+        destinations="CloudWatch dashboards | /cloudwatch/home\nS3 | /s3/home",
+        step_up_minutes=15,
     )
     AccountFactory(resource=resource, name="admin")
     session = AccessSessionFactory(

@@ -80,7 +80,7 @@ def test_govcloud_and_china_accounts_open_the_sandbox_console(
 
 def test_the_broken_example_fails_with_awss_code(sandbox_site, client):
     assert client.login(username="member", password=MEMBER_PASSWORD)
-    account = Account.objects.get(resource__name="Broken example")
+    account = Account.objects.get(resource__name="Sandbox with a broken trust")
     response = client.post(
         reverse("accounts:access", kwargs={"slug": PROJECT_SLUG, "pk": account.pk})
     )

@@ -221,3 +221,30 @@ def test_the_sandbox_console_carries_the_sandbox_banner(client, role_session):
 def test_the_error_page_carries_the_sandbox_banner(client, sandbox_aws):
     page = login(client, "not-a-token").content.decode()
     assert "Sandbox: AWS is simulated on this machine" in page
+
+
+def test_sign_out_first_goes_on_to_the_login_and_the_console_says_so(client, role_session):
+    token = signin_token(client, role_session)
+    login_url = "http://testserver" + URL + "?" + urlencode(
+        {"Action": "login", "Issuer": "http://127.0.0.1:8000/", "SigninToken": token}
+    )
+    response = client.get(
+        "/sandbox/oauth?" + urlencode({"Action": "logout", "redirect_uri": login_url})
+    )
+    assert response.status_code == 302 and response["Location"] == login_url
+    console = client.get(login_url)
+    assert b"Signed out of the previous console first" in console.content
+    assert b"Signed out of the previous console first" not in client.get(login_url).content
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"Action": "logout", "redirect_uri": "https://evil.example/?x=/sandbox/federation"},
+        {"Action": "logout"},
+        {"Action": "login", "redirect_uri": "http://testserver/sandbox/federation?Action=login"},
+    ],
+)
+def test_sign_out_goes_nowhere_else(client, sandbox_aws, query):
+    response = client.get("/sandbox/oauth?" + urlencode(query))
+    assert response.status_code == 400

@@ -150,7 +150,7 @@ def test_seeded_resources_validate_against_moto_as_against_aws(
         services.RESOURCE_NAME: ("valid", ""),
         "Sandbox GovCloud account": ("valid", ""),
         "Sandbox China account": ("valid", ""),
-        "Broken example": ("invalid", "AccessDenied"),
+        "Sandbox with a broken trust": ("invalid", "AccessDenied"),
     }
     accounts = {
         (a.resource.name, a.name): a.validation_status
@@ -158,7 +158,7 @@ def test_seeded_resources_validate_against_moto_as_against_aws(
     }
     assert accounts[("Sandbox GovCloud account", "ReadOnly")] == "valid"
     assert accounts[("Sandbox China account", "ReadOnly")] == "valid"
-    assert accounts[("Broken example", "Missing role")] == "invalid"
+    assert accounts[("Sandbox with a broken trust", "Missing role")] == "invalid"
 
 
 def test_a_target_role_that_does_not_exist_is_invalid_with_awss_code(
