@@ -9,17 +9,19 @@ session and handed back in the result, never raised.
 
 import ipaddress
 import logging
+import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from accounts.hop2 import hop2_extras
 from accounts.models import Account
 from identity.stepup import SignIn
 from pamsite.aws import console
 from pamsite.aws.arns import InvalidRoleArn, parse_role_arn
-from pamsite.aws.chain import AssumedRole, chain
+from pamsite.aws.chain import AssumedRole, Hop2Extras, chain
 from pamsite.aws.console import destination_url
 from pamsite.aws.errors import AwsError
 from pamsite.aws.federation import federation_url, get_signin_token, login_url
@@ -152,7 +154,13 @@ def account_access(
         )
 
     session_name = role_session_name(user.email)
+    # The row's id is made now: the pam-session tag on hop 2 carries it.
+    session_id = uuid.uuid4()
+    extras = hop2_extras(resource=resource, session_name=session_name, session_id=session_id)
     record = {
+        "session_id": session_id,
+        "source_identity": extras.source_identity if extras else "",
+        "tagged": bool(extras and extras.tags),
         "user": user,
         "account": account,
         "role_session_name": session_name,
@@ -170,6 +178,7 @@ def account_access(
             session_name=session_name,
             page=pages[page].page,
             sign_out_first=sign_out_first,
+            extras=extras,
         )
     except (AwsError, AccessError) as exc:
         session = access_session_record_failed(
@@ -229,6 +238,7 @@ def open_console(
     session_name: str,
     page: str = "",
     sign_out_first: bool = False,
+    extras: Hop2Extras | None = None,
 ) -> tuple[AssumedRole, str]:
     """The AWS part of Access: both hops of the chain, the sign-in token and the login URL.
 
@@ -251,6 +261,7 @@ def open_console(
             duration=account.session_duration,
             region=settings.AWS_REGION,
             cache_version=resource.updated_at.isoformat(),
+            extras=extras,
         )
         console_region = console_region_for(account)
         url = federation_url(partition, console_region, settings.PAM_FEDERATION_ENDPOINT)

@@ -40,9 +40,13 @@ class Account(Validated):
     # Where the console opens: a region of the role's partition (empty: PAM_CONSOLE_REGION, else
     # the global console), a page (empty: the console home), and other pages members may pick
     # at click time, one per line as "Label | page" (pamsite.aws.console).
-    console_region = models.CharField("Console region", max_length=32, blank=True)
-    destination = models.CharField("Console page", max_length=2048, blank=True)
-    destinations = models.TextField("Other console pages", blank=True)
+    console_region = models.CharField(
+        "Console region", max_length=32, blank=True, default="", db_default=""
+    )
+    destination = models.CharField(
+        "Console page", max_length=2048, blank=True, default="", db_default=""
+    )
+    destinations = models.TextField("Other console pages", blank=True, default="", db_default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -122,3 +126,45 @@ class Account(Validated):
     @property
     def session_duration_display(self) -> str:
         return format_duration(self.session_duration)
+
+
+class RevocationPolicy(models.Model):
+    """A deny policy written on a target role to take sessions back, kept until no session it
+    could match is alive, then deleted from AWS (accounts.revocation: the one write path)."""
+
+    class Kind(models.TextChoices):
+        ONE = "one", "One session"
+        OLDER = "older", "Every session issued before"
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="revocations")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    role_arn = models.CharField(max_length=2048)
+    policy_name = models.CharField(max_length=128)
+    document = models.JSONField()
+    written_at = models.DateTimeField(default=timezone.now)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    delete_after = models.DateTimeField()
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-written_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["role_arn", "policy_name"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="revocation_one_live_policy_per_name",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["delete_after"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="revocation_cleanup_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_name} on {self.role_arn}"

@@ -15,6 +15,9 @@ from resources.validation import enqueue_on_commit, mark_pending, mark_pending_a
 from sessions_audit.models import AuditAction
 from sessions_audit.services import VIA_APP, audit_event_record, changed_values
 
+# "Leave this setting as it is" for account_update's optional settings.
+KEEP = object()
+
 # What an account's validation checks: a change to any of these validates it again.
 VALIDATED_FIELDS = ("target_role_arn", "session_duration")
 
@@ -158,14 +161,15 @@ def account_update(
     target_role_arn: str,
     session_duration: int,
     description: str = "",
-    step_up_minutes: int | None = None,
-    console_region: str = "",
-    destination: str = "",
-    destinations: str = "",
+    step_up_minutes: int | None | object = KEEP,
+    console_region: str | object = KEEP,
+    destination: str | object = KEEP,
+    destinations: str | object = KEEP,
     via: str = VIA_APP,
 ) -> Account:
     """Change an account (never its resource: its sessions belong to the one it was made
-    under). A new target role or duration sends it back to pending and validates it again."""
+    under). A new target role or duration sends it back to pending and validates it again. A
+    setting not given (KEEP) stays as it is."""
     require(user=actor, project=account.resource.project, capability=Capability.MANAGE_PROJECT)
     account = (
         Account.objects.select_for_update().select_related("resource__project").get(pk=account.pk)
@@ -176,10 +180,14 @@ def account_update(
     account.description = description.strip()
     account.target_role_arn = target_role_arn.strip()
     account.session_duration = session_duration
-    account.step_up_minutes = step_up_minutes
-    account.console_region = console_region.strip().lower()
-    account.destination = destination.strip()
-    account.destinations = _pages_text(destinations)
+    if step_up_minutes is not KEEP:
+        account.step_up_minutes = step_up_minutes
+    if console_region is not KEEP:
+        account.console_region = console_region.strip().lower()
+    if destination is not KEEP:
+        account.destination = destination.strip()
+    if destinations is not KEEP:
+        account.destinations = _pages_text(destinations)
     after = account_fields(account)
     changed = any(before[key] != after[key] for key in VALIDATED_FIELDS)
     if changed:

@@ -15,4 +15,14 @@ urlpatterns: list = [
         "projects/<slug:slug>/accounts/<int:pk>/access/", views.account_access_view, name="access"
     ),
     path("projects/<slug:slug>/accounts/<int:pk>/step-up/", views.account_step_up, name="step_up"),
+    path(
+        "projects/<slug:slug>/accounts/<int:pk>/revoke-sessions/",
+        views.account_sessions_revoke_view,
+        name="sessions_revoke",
+    ),
+    path(
+        "projects/<slug:slug>/sessions/<uuid:pk>/revoke/",
+        views.session_revoke_view,
+        name="session_revoke",
+    ),
 ]

@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import services
+from accounts import revocation, services
 from accounts.access import (
     RATE_LIMITED,
     AccessError,
@@ -32,6 +32,7 @@ from pamsite.pages import apply_service_errors, redirect_page, render_page
 from resources.models import Resource
 from resources.pages import confirm_page, project_page
 from resources.permissions import Capability, NotAMember, project_for_view, view_gate
+from sessions_audit.models import AccessSession
 
 
 class AccountInProjectForm(AccountForm):
@@ -292,3 +293,69 @@ def account_step_up(request, slug, pk):
         name = "mfa_reauthenticate" if method == stepup.MFA else "account_reauthenticate"
         context["reauth_url"] = f"{reverse(name)}?{urlencode({'next': here})}"
     return render(request, "accounts/step_up.html", context)
+
+
+def _revoke_outcome_message(request, outcome, *, what: str) -> None:
+    if outcome.ok:
+        count = len(outcome.revoked)
+        messages.success(
+            request,
+            f"{what} revoked ({count} session{'s' if count != 1 else ''}). "
+            f"{revocation.APPLIES_IN_MINUTES}",
+        )
+    else:
+        messages.error(
+            request,
+            f"Not revoked: AWS answered {outcome.error.code}. {outcome.error.hint} "
+            "Nothing was changed; the attempt is in the audit trail.",
+        )
+
+
+@require_POST
+@login_required
+def session_revoke_view(request, slug, pk):
+    """Revoke one live console session (admins), with a reason; back to the session page."""
+    project, _ = project_for_view(
+        user=request.user, slug=slug, capability=Capability.MANAGE_PROJECT
+    )
+    session = get_object_or_404(AccessSession, project=project, pk=pk)
+    back = reverse("sessions_audit:detail", kwargs={"slug": project.slug, "pk": session.pk})
+    try:
+        outcome = revocation.session_revoke(
+            actor=request.user, session=session, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, "Not revoked: " + " ".join(exc.messages))
+    else:
+        _revoke_outcome_message(request, outcome, what="Session")
+    return redirect(back)
+
+
+@require_POST
+@login_required
+def account_sessions_revoke_view(request, slug, pk):
+    """Revoke every session of the Account's role issued before now (admins): a reason, and a
+    confirmation that it also ends sessions not opened from here."""
+    project, _ = project_for_view(
+        user=request.user, slug=slug, capability=Capability.MANAGE_PROJECT
+    )
+    account = get_object_or_404(
+        Account.objects.select_related("resource__project"), resource__project=project, pk=pk
+    )
+    back = reverse("accounts:edit", kwargs={"slug": project.slug, "pk": account.pk})
+    if not ConfirmForm(request.POST).is_valid():
+        messages.error(
+            request,
+            "Not revoked: tick the box that says you understand every session of the role "
+            "issued before now ends, also those not opened from here.",
+        )
+        return redirect(back)
+    try:
+        outcome = revocation.account_sessions_revoke(
+            actor=request.user, account=account, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, "Not revoked: " + " ".join(exc.messages))
+    else:
+        _revoke_outcome_message(request, outcome, what=f"Every session of {account.name}")
+    return redirect(back)

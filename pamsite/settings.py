@@ -209,6 +209,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.accounts_validation_resume_task",
         "schedule": 300.0,
     },
+    # Deny policies whose sessions have all ended are removed from the target roles.
+    "clean-up-revocations": {
+        "task": "accounts.tasks.revocations_cleanup_task",
+        "schedule": 300.0,
+    },
 }
 
 # Security. Production values are the defaults; DEBUG relaxes only what plain http needs.

@@ -12,6 +12,24 @@ class ResourceForm(forms.Form):
         label="Resource Role ARN",
         help_text="The bridge role in the AWS account that trusts this platform.",
     )
+    revocation_enabled = forms.BooleanField(
+        label="Revocation: admins can take a live console session back",
+        required=False,
+        help_text="The Resource Role writes a deny policy on the session's target role. Needs "
+        "the revocation statement in its permissions policy (shown below once on).",
+    )
+    source_identity_enabled = forms.BooleanField(
+        label="SourceIdentity: the person's session name follows the session everywhere",
+        required=False,
+        help_text="CloudTrail logs it on every action, through any later role chaining. Needs "
+        "sts:SetSourceIdentity in the target roles' trust and the Resource Role's permissions.",
+    )
+    session_tags_enabled = forms.BooleanField(
+        label="Session tags: pam-session and pam-project on every session",
+        required=False,
+        help_text="Lets a revocation name the session exactly, and policies match on the "
+        "project. Needs sts:TagSession in the same two places.",
+    )
 
 
 class MembershipForm(forms.Form):

@@ -178,6 +178,12 @@ class Resource(Validated):
     # Retired: neither it nor any account under it can be opened or changed any more; it and
     # its sessions stay, as the audit trail's history (resources.services.resource_retire).
     retired_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Opt-ins, each needing more in AWS (the generated policies add it; validation checks it):
+    # revocation, a deny policy written on a target role to take a live session back; and, on
+    # hop 2, the person's SourceIdentity and pam-* session tags.
+    revocation_enabled = models.BooleanField("Revocation", default=False, db_default=False)
+    source_identity_enabled = models.BooleanField("SourceIdentity", default=False, db_default=False)
+    session_tags_enabled = models.BooleanField("Session tags", default=False, db_default=False)
 
     class Meta:
         ordering = ["name"]

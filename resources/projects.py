@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from pamsite.validators import normalize_display_name
 from resources.models import ROLE_RANK, GroupRule, Invitation, Membership, Project, Role
 from resources.permissions import Capability, require
+from resources.signals import access_lost_on_commit
 from sessions_audit.models import AuditAction
 from sessions_audit.services import VIA_APP, VIA_SSO, audit_event_record, changed_values
 
@@ -162,6 +163,13 @@ def _membership_write(
     membership.source = source
     membership.full_clean(validate_unique=False)
     membership.save()
+    if old_role in (Role.ADMIN, Role.MEMBER) and role == Role.AUDITOR:
+        access_lost_on_commit(
+            user=user,
+            project=project,
+            actor=actor,
+            reason=f"Role changed to auditor by {_who(actor, via)}.",
+        )
     audit_event_record(
         actor=actor,
         action=AuditAction.MEMBERSHIP_SET,
@@ -181,6 +189,12 @@ def membership_remove(*, actor, membership: Membership, via: str = VIA_APP) -> N
     _membership_delete(actor=actor, membership=membership, via=via)
 
 
+def _who(actor, via: str) -> str:
+    if via == VIA_SSO:
+        return "the identity provider's groups"
+    return getattr(actor, "email", "") or getattr(actor, "username", "") or "an admin"
+
+
 def _membership_delete(*, actor, membership: Membership, via: str, detail=None) -> None:
     if membership.role == Role.ADMIN:
         _refuse_last_admin(project=membership.project)
@@ -193,6 +207,13 @@ def _membership_delete(*, actor, membership: Membership, via: str, detail=None) 
         old={"role": membership.role},
         via=via,
     )
+    if membership.role != Role.AUDITOR:
+        access_lost_on_commit(
+            user=membership.user,
+            project=membership.project,
+            actor=actor,
+            reason=f"Removed from the project by {_who(actor, via)}.",
+        )
     membership.delete()
 
 

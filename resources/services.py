@@ -63,7 +63,14 @@ def resource_fields(resource: Resource) -> dict:
         "name": resource.name,
         "description": resource.description,
         "resource_role_arn": resource.resource_role_arn,
+        "revocation_enabled": resource.revocation_enabled,
+        "source_identity_enabled": resource.source_identity_enabled,
+        "session_tags_enabled": resource.session_tags_enabled,
     }
+
+
+# An opt-in changes what hop 2 sends or what validation checks: the accounts validate again.
+OPT_INS = ("revocation_enabled", "source_identity_enabled", "session_tags_enabled")
 
 
 @transaction.atomic
@@ -74,6 +81,9 @@ def resource_create(
     name: str,
     resource_role_arn: str,
     description: str = "",
+    revocation_enabled: bool = False,
+    source_identity_enabled: bool = False,
+    session_tags_enabled: bool = False,
     via: str = VIA_APP,
 ) -> Resource:
     """Register an AWS account connection; its validation runs after commit."""
@@ -83,6 +93,9 @@ def resource_create(
         name=normalize_display_name(name),
         description=description.strip(),
         resource_role_arn=resource_role_arn.strip(),
+        revocation_enabled=revocation_enabled,
+        source_identity_enabled=source_identity_enabled,
+        session_tags_enabled=session_tags_enabled,
         created_by=actor,
     )
     _refuse_a_second_role_arn(resource)
@@ -93,7 +106,10 @@ def resource_create(
         action=AuditAction.RESOURCE_CREATE,
         project=project,
         target=resource.name,
-        detail={"resource_role_arn": resource.resource_role_arn},
+        detail={
+            "resource_role_arn": resource.resource_role_arn,
+            **{name: getattr(resource, name) for name in OPT_INS},
+        },
         via=via,
     )
     resource_validation_enqueue(resource_id=resource.pk)
@@ -108,10 +124,14 @@ def resource_update(
     name: str,
     resource_role_arn: str,
     description: str = "",
+    revocation_enabled: bool | None = None,
+    source_identity_enabled: bool | None = None,
+    session_tags_enabled: bool | None = None,
     via: str = VIA_APP,
 ) -> Resource:
     """Change a resource. A new Resource Role ARN sends it and every account under it back to
-    pending, and validates them again."""
+    pending, and validates them again; a changed opt-in validates the accounts again. An opt-in
+    not given (None) stays as it is."""
     require(user=actor, project=resource.project, capability=Capability.MANAGE_PROJECT)
     resource = Resource.objects.select_for_update().select_related("project").get(pk=resource.pk)
     resource_refuse_if_retired(resource)
@@ -119,7 +139,16 @@ def resource_update(
     resource.name = normalize_display_name(name)
     resource.description = description.strip()
     resource.resource_role_arn = resource_role_arn.strip()
+    chosen = {
+        "revocation_enabled": revocation_enabled,
+        "source_identity_enabled": source_identity_enabled,
+        "session_tags_enabled": session_tags_enabled,
+    }
+    for name, value in chosen.items():
+        if value is not None:
+            setattr(resource, name, bool(value))
     arn_changed = resource.resource_role_arn != before["resource_role_arn"]
+    opt_ins_changed = any(getattr(resource, name) != before[name] for name in OPT_INS)
     if arn_changed:
         mark_pending(resource)
     _refuse_a_second_role_arn(resource)
@@ -131,12 +160,21 @@ def resource_update(
         action=AuditAction.RESOURCE_UPDATE,
         project=resource.project,
         target=resource.name,
-        detail={"resource_role_arn": resource.resource_role_arn, "arn_changed": arn_changed},
+        detail={
+            "resource_role_arn": resource.resource_role_arn,
+            "arn_changed": arn_changed,
+            **{
+                name: getattr(resource, name)
+                for name in OPT_INS
+                if name in changed_values(before, after)
+            },
+        },
         old=changed_values(before, after),
         via=via,
     )
     if arn_changed:
         resource_validation_enqueue(resource_id=resource.pk)
+    if arn_changed or opt_ins_changed:
         accounts_revalidate_for_resource(resource=resource)
     return resource
 

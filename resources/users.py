@@ -5,6 +5,8 @@ each change is an audit event with its old and new values. People with history (
 audit events they made) are deactivated, never deleted: the trail keeps naming them.
 """
 
+from resources.models import Membership
+from resources.signals import access_lost_on_commit
 from sessions_audit.models import AccessSession, AuditAction, AuditEvent
 from sessions_audit.services import VIA_ADMIN, audit_event_record
 
@@ -37,6 +39,16 @@ def user_changes_record(*, actor, user, before: dict, via: str = VIA_ADMIN) -> A
     changed = {name for name in AUDITED_FIELDS if before.get(name) != after[name]}
     if not changed:
         return None
+    if "is_active" in changed and not after["is_active"]:
+        # Deactivated: their live console sessions go too, in every project.
+        who = getattr(actor, "email", "") or getattr(actor, "username", "") or "an admin"
+        for membership in Membership.objects.filter(user=user).select_related("project"):
+            access_lost_on_commit(
+                user=user,
+                project=membership.project,
+                actor=actor,
+                reason=f"User deactivated by {who}.",
+            )
     return audit_event_record(
         actor=actor,
         action=AuditAction.USER_UPDATE,

@@ -127,12 +127,20 @@ def policy_documents(*, project, resource=None, resource_role_arn: str | None) -
         external_id=project.external_id,
         platform_account_id=platform_account_id,
         target_role_arns=targets,
+        revocation=bool(resource and resource.revocation_enabled),
+        source_identity=bool(resource and resource.source_identity_enabled),
+        session_tags=bool(resource and resource.session_tags_enabled),
     )
     if targets:
         permissions_help = (
             "Lets the Resource Role assume exactly the target roles of this resource's "
             "accounts. Update it in AWS when you add an account."
         )
+        if resource and resource.revocation_enabled:
+            permissions_help += (
+                " Revocation: it may also write and remove inline deny policies on those "
+                "roles only (never role/*, since iam:PutRolePolicy could widen a role too)."
+            )
     else:
         permissions_help = (
             "Lets the Resource Role assume the target roles. Until accounts exist it allows "
@@ -207,11 +215,7 @@ def _resource_form_page(request, slug, pk=None):
     resource = None if pk is None else get_object_or_404(Resource, project=project, pk=pk)
     initial = {}
     if resource is not None:
-        initial = {
-            "name": resource.name,
-            "description": resource.description,
-            "resource_role_arn": resource.resource_role_arn,
-        }
+        initial = services.resource_fields(resource)
     form = ResourceForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

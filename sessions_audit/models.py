@@ -41,6 +41,10 @@ class AuditAction(models.TextChoices):
     ACCOUNT_REVALIDATE = "account.revalidate", "Account validated again"
     ACCOUNT_RETIRE = "account.retire", "Account retired"
     ACCOUNT_DELETE = "account.delete", "Account deleted"
+    SESSION_REVOKE = "session.revoke", "Console session revoked"
+    SESSION_REVOKE_FAILED = "session.revoke_failed", "Revoking a console session failed"
+    ACCOUNT_SESSIONS_REVOKE = "account.sessions_revoke", "Every session of an account revoked"
+    REVOCATION_CLEANUP = "revocation.cleanup", "Deny policy removed after its sessions ended"
     USER_UPDATE = "user.update", "User changed"
     USER_PASSWORD_SET = "user.password_set", "User's password set"
 
@@ -126,9 +130,13 @@ class AccessSession(models.Model):
     failure_code = models.CharField(max_length=100, blank=True)
     failure_message = models.TextField(blank=True)
     # Where the Account asked for a fresh sign-in: how the person proved it was them, and when.
+    # db_default on the columns added later: writers that do not know them (raw SQL, older code
+    # during a rolling deploy) still insert.
     step_up_method = models.CharField(
         max_length=20,
         blank=True,
+        default="",
+        db_default="",
         choices=[
             ("sso", "single sign-on"),
             ("mfa", "an authenticator code"),
@@ -136,6 +144,22 @@ class AccessSession(models.Model):
         ],
     )
     stepped_up_at = models.DateTimeField(null=True, blank=True)
+    # What hop 2 carried, where the Resource opted in: the SourceIdentity (the role session
+    # name) and the pam-* session tags (pam-session is this row's id, made before AssumeRole).
+    source_identity = models.CharField(max_length=64, blank=True, default="", db_default="")
+    tagged = models.BooleanField(default=False, db_default=False)
+    # Taken back (accounts.revocation): when, by whom, why, and the deny policy that does it.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    revoked_by_email = models.CharField(max_length=254, blank=True, default="", db_default="")
+    revoke_reason = models.CharField(max_length=500, blank=True, default="", db_default="")
+    revocation_policy = models.CharField(max_length=128, blank=True, default="", db_default="")
 
     objects = AccessSessionQuerySet.as_manager()
 

@@ -73,12 +73,20 @@ def _access_session_new(
     source_ip: str | None,
     user_agent: str,
     step_up=None,
+    session_id=None,
+    source_identity: str = "",
+    tagged: bool = False,
 ) -> AccessSession:
     """`step_up`: the sign-in an Account that asks for one was opened with (an object with
-    `method` and `at`, identity.stepup.SignIn), or None."""
+    `method` and `at`, identity.stepup.SignIn), or None. `session_id`: the id made before hop 2
+    (its pam-session tag); `source_identity` and `tagged`: what hop 2 carried."""
     resource = account.resource
     project = resource.project
+    extra = {"id": session_id} if session_id else {}
     return AccessSession(
+        **extra,
+        source_identity=source_identity,
+        tagged=tagged,
         user=user,
         user_email=user.email,
         project=project,
@@ -118,9 +126,11 @@ def access_session_record_active(
     source_ip: str | None,
     user_agent: str,
     step_up=None,
+    **hop2,
 ) -> AccessSession:
     """Record a console session that was opened. Takes names and ids only: no credential,
-    sign-in token or login URL ever reaches this function."""
+    sign-in token or login URL ever reaches this function. `hop2`: session_id,
+    source_identity, tagged (_access_session_new)."""
     session = _access_session_new(
         user=user,
         account=account,
@@ -129,6 +139,7 @@ def access_session_record_active(
         source_ip=source_ip,
         user_agent=user_agent,
         step_up=step_up,
+        **hop2,
     )
     session.status = AccessSession.Status.ACTIVE
     session.assumed_role_arn = assumed_role_arn
@@ -151,6 +162,7 @@ def access_session_record_failed(
     source_ip: str | None,
     user_agent: str,
     step_up=None,
+    **hop2,
 ) -> AccessSession:
     """Record an Access click that did not open a session, with the AWS error code and the
     hint shown to the user."""
@@ -162,6 +174,7 @@ def access_session_record_failed(
         source_ip=source_ip,
         user_agent=user_agent,
         step_up=step_up,
+        **hop2,
     )
     session.status = AccessSession.Status.FAILED
     session.failure_code = failure_code[:100]
@@ -169,6 +182,29 @@ def access_session_record_failed(
     _session_clean(session)
     session.save(force_insert=True)
     return session
+
+
+def access_sessions_mark_revoked(
+    *, session_ids, actor, reason: str, policy_name: str, revoked_at: datetime
+) -> list:
+    """Mark the given sessions revoked (those still active and not past their expiry), with
+    who, when, why and the deny policy; returns the ids marked. The one write of a revocation
+    to the trail (the database's trigger allows exactly this change)."""
+    ids = list(
+        AccessSession.objects.select_for_update()
+        .filter(pk__in=list(session_ids), status=AccessSession.Status.ACTIVE)
+        .filter(expires_at__gt=revoked_at)
+        .values_list("pk", flat=True)
+    )
+    AccessSession.objects.filter(pk__in=ids).update(
+        status=AccessSession.Status.REVOKED,
+        revoked_at=revoked_at,
+        revoked_by=actor,
+        revoked_by_email=actor.email if actor else "",
+        revoke_reason=reason[:500],
+        revocation_policy=policy_name[:128],
+    )
+    return ids
 
 
 def sessions_expire() -> int:

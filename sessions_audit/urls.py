@@ -5,6 +5,7 @@ from sessions_audit import views
 app_name = "sessions_audit"
 
 urlpatterns = [
+    path("me/sessions/", views.my_sessions, name="mine"),
     path("projects/<slug:slug>/sessions/", views.session_list, name="list"),
     path("projects/<slug:slug>/sessions/export.csv", views.session_export, name="export"),
     path("projects/<slug:slug>/sessions/<uuid:pk>/", views.session_detail, name="detail"),

@@ -149,3 +149,31 @@ def session_detail(request, slug, pk):
         ),
     )
     return render_page(request, "sessions_audit/session_detail.html", context)
+
+
+MY_SESSIONS_SHOWN = 100
+
+
+@require_GET
+@login_required
+def my_sessions(request):
+    """Every person's own console sessions, in every project: live ones first with the time
+    left, then the history, revocations with who and why."""
+    sessions = list(
+        AccessSession.objects.filter(user=request.user).order_by("-created_at", "-id")[
+            : MY_SESSIONS_SHOWN + 1
+        ]
+    )
+    more = len(sessions) > MY_SESSIONS_SHOWN
+    sessions = sessions[:MY_SESSIONS_SHOWN]
+    live = [s for s in sessions if s.effective_status == AccessSession.Status.ACTIVE]
+    return render_page(
+        request,
+        "sessions_audit/my_sessions.html",
+        {
+            "live": live,
+            "history": [s for s in sessions if s not in live],
+            "more": more,
+            "shown": MY_SESSIONS_SHOWN,
+        },
+    )

@@ -243,6 +243,20 @@ MATRIX: dict[str, Entry] = {
         get=row(LOGIN, 404, 403, REDIRECT, REDIRECT, 404, 404),
         kwargs=lambda w: {**_slug(w), "pk": w.account.pk},
     ),
+    # Revocation: admins only; the world's Resource has revocation off, so an admin's POST is
+    # refused by the service with a message (tests/accounts/test_revocation.py does the rest).
+    "accounts:session_revoke": Entry(
+        post=row(LOGIN, 404, 403, 403, REDIRECT, 404, 404),
+        kwargs=lambda w: {**_slug(w), "pk": w.session.pk},
+        data=lambda w: {"reason": "matrix"},
+    ),
+    "accounts:sessions_revoke": Entry(
+        post=row(LOGIN, 404, 403, 403, REDIRECT, 404, 404),
+        kwargs=lambda w: {**_slug(w), "pk": w.account.pk},
+        data=lambda w: {"reason": "matrix", "confirm": "yes"},
+    ),
+    # Everyone's own sessions, whatever their projects.
+    "sessions_audit:mine": Entry(get=row(LOGIN, 200, 200, 200, 200, 200, 200)),
     "sessions_audit:list": Entry(get=AUDIT_READ, kwargs=_slug),
     "sessions_audit:export": Entry(get=AUDIT_READ, kwargs=_slug),
     "sessions_audit:detail": Entry(
@@ -449,6 +463,8 @@ PK_URLS = {
     "accounts:retire": lambda w: w.account.pk,
     "accounts:access": lambda w: w.account.pk,
     "accounts:step_up": lambda w: w.account.pk,
+    "accounts:sessions_revoke": lambda w: w.account.pk,
+    "accounts:session_revoke": lambda w: w.session.pk,
     "sessions_audit:detail": lambda w: w.session.pk,
 }
 

@@ -65,8 +65,33 @@ def _credentials(response: dict) -> Credentials:
     )
 
 
+@dataclass(frozen=True)
+class Hop2Extras:
+    """What hop 2 may carry besides the session name, where the Resource opted in: the
+    person's SourceIdentity and session tags. Never on hop 1: the bridge session is cached and
+    shared by every user of the Resource, and a SourceIdentity set there would stick to all."""
+
+    source_identity: str = ""
+    tags: tuple[tuple[str, str], ...] = ()
+
+    def parameters(self) -> dict:
+        found = {}
+        if self.source_identity:
+            found["SourceIdentity"] = self.source_identity
+        if self.tags:
+            found["Tags"] = [{"Key": key, "Value": value} for key, value in self.tags]
+        return found
+
+
 def assume_role(
-    client, *, role_arn: str, external_id: str, session_name: str, duration: int, ctx: HopContext
+    client,
+    *,
+    role_arn: str,
+    external_id: str,
+    session_name: str,
+    duration: int,
+    ctx: HopContext,
+    extras: Hop2Extras | None = None,
 ) -> AssumedRole:
     """One sts:AssumeRole, errors mapped to AwsError."""
     try:
@@ -75,6 +100,7 @@ def assume_role(
             RoleSessionName=session_name,
             ExternalId=external_id,
             DurationSeconds=duration,
+            **(extras.parameters() if extras else {}),
         )
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
         raise from_botocore(exc, ctx) from None
@@ -196,8 +222,10 @@ def assume_target(
     session_name: str,
     duration: int,
     region: str | None,
+    extras: Hop2Extras | None = None,
 ) -> AssumedRole:
-    """Hop 2: with the bridge session, assume the target role as the person."""
+    """Hop 2: with the bridge session, assume the target role as the person (with the
+    SourceIdentity and tags of `extras`, where the Resource opted in)."""
     client = clients.sts_client_for(bridge.credentials, sts_region(target_role_arn, region))
     ctx = HopContext(HOP_TARGET, target_role_arn, resource_role_arn, external_id, duration)
     return assume_role(
@@ -207,6 +235,7 @@ def assume_target(
         session_name=session_name,
         duration=duration,
         ctx=ctx,
+        extras=extras,
     )
 
 
@@ -221,6 +250,7 @@ def chain(
     cache_version: str = "",
     bridge_seconds: int = BRIDGE_PREFERRED_SECONDS,
     cache: BridgeCache | None = bridge_cache,
+    extras: Hop2Extras | None = None,
 ) -> AssumedRole:
     """Both hops, reusing a cached bridge session when it still covers `duration`.
 
@@ -254,6 +284,7 @@ def chain(
             session_name=session_name,
             duration=duration,
             region=region,
+            extras=extras,
         )
     except AwsError as exc:
         if from_cache and exc.code in ("AccessDenied", "ExpiredToken", "InvalidClientTokenId"):
@@ -268,5 +299,6 @@ def chain(
                 cache_version=cache_version,
                 bridge_seconds=bridge_seconds,
                 cache=cache,
+                extras=extras,
             )
         raise

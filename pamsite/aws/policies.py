@@ -51,8 +51,37 @@ def _one_role(arn: str):
         return None
 
 
+# What the opt-ins of a Resource add (resources.models.Resource): SourceIdentity and session
+# tags on hop 2 need these actions next to sts:AssumeRole, in the target role's trust policy and
+# (hop 2 is role chaining) in the Resource Role's permissions.
+SOURCE_IDENTITY_ACTION = "sts:SetSourceIdentity"
+TAG_SESSION_ACTION = "sts:TagSession"
+# Revocation: the Resource Role writes and removes deny policies on the target roles. Only on
+# the roles it lists, never role/*: iam:PutRolePolicy can widen a role as well as deny it.
+REVOCATION_ACTIONS = [
+    "iam:DeleteRolePolicy",
+    "iam:GetRolePolicy",
+    "iam:ListRolePolicies",
+    "iam:PutRolePolicy",
+]
+
+
+def _assume_actions(*, source_identity: bool, session_tags: bool):
+    actions = ["sts:AssumeRole"]
+    if source_identity:
+        actions.append(SOURCE_IDENTITY_ACTION)
+    if session_tags:
+        actions.append(TAG_SESSION_ACTION)
+    return actions[0] if len(actions) == 1 else actions
+
+
 def resource_role_permissions_policy(
-    *, resource_role_arn: str, target_role_arns: Iterable[str] = ()
+    *,
+    resource_role_arn: str,
+    target_role_arns: Iterable[str] = (),
+    revocation: bool = False,
+    source_identity: bool = False,
+    session_tags: bool = False,
 ) -> dict:
     """Permissions policy of the Resource Role: sts:AssumeRole on the target roles.
 
@@ -61,25 +90,42 @@ def resource_role_permissions_policy(
     of the Resource Role's account (``arn:<partition>:iam::<account>:role/*``), the one
     wildcard, which the page says to narrow once the accounts exist.
     """
-    resources = sorted({str(role) for role in map(_one_role, target_role_arns) if role})
+    targets = sorted({str(role) for role in map(_one_role, target_role_arns) if role})
+    resources = targets
     if not resources:
         role = parse_role_arn(resource_role_arn)
         resources = [f"arn:{role.partition}:iam::{role.account_id}:role/*"]
-    return {
-        "Version": VERSION,
-        "Statement": [
+    statements = [
+        {
+            "Sid": "PamResourceRoleAssumesTargetRoles",
+            "Effect": "Allow",
+            "Action": _assume_actions(source_identity=source_identity, session_tags=session_tags),
+            "Resource": resources[0] if len(resources) == 1 else resources,
+        }
+    ]
+    if revocation and targets:
+        # Named roles only: with no account yet there is nothing to revoke, and role/* here
+        # would let the Resource Role rewrite any role of the account.
+        statements.append(
             {
-                "Sid": "PamResourceRoleAssumesTargetRoles",
+                "Sid": "PamResourceRoleRevokesSessions",
                 "Effect": "Allow",
-                "Action": "sts:AssumeRole",
-                "Resource": resources[0] if len(resources) == 1 else resources,
+                "Action": REVOCATION_ACTIONS,
+                "Resource": targets[0] if len(targets) == 1 else targets,
             }
-        ],
-    }
+        )
+    return {"Version": VERSION, "Statement": statements}
 
 
-def target_role_trust_policy(*, resource_role_arn: str, external_id: str) -> dict:
-    """Trust policy of a Target Role: the Resource Role, with the same External ID."""
+def target_role_trust_policy(
+    *,
+    resource_role_arn: str,
+    external_id: str,
+    source_identity: bool = False,
+    session_tags: bool = False,
+) -> dict:
+    """Trust policy of a Target Role: the Resource Role, with the same External ID (and, where
+    the Resource opts in, setting a SourceIdentity and session tags)."""
     return {
         "Version": VERSION,
         "Statement": [
@@ -87,7 +133,9 @@ def target_role_trust_policy(*, resource_role_arn: str, external_id: str) -> dic
                 "Sid": "PamResourceRoleAssumesThisRole",
                 "Effect": "Allow",
                 "Principal": {"AWS": str(parse_role_arn(resource_role_arn))},
-                "Action": "sts:AssumeRole",
+                "Action": _assume_actions(
+                    source_identity=source_identity, session_tags=session_tags
+                ),
                 "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
             }
         ],
@@ -126,17 +174,28 @@ def resource_policies(
     external_id: str,
     platform_account_id: str,
     target_role_arns: Iterable[str] = (),
+    revocation: bool = False,
+    source_identity: bool = False,
+    session_tags: bool = False,
 ) -> PolicySet:
-    """All three documents for a project (its UUID is `external_id`) and one resource."""
+    """All three documents for a project (its UUID is `external_id`) and one resource, with
+    the statements its opt-ins need."""
     partition = parse_role_arn(resource_role_arn).partition
     return PolicySet(
         resource_role_trust=resource_role_trust_policy(
             platform_account_id=platform_account_id, external_id=external_id, partition=partition
         ),
         resource_role_permissions=resource_role_permissions_policy(
-            resource_role_arn=resource_role_arn, target_role_arns=target_role_arns
+            resource_role_arn=resource_role_arn,
+            target_role_arns=target_role_arns,
+            revocation=revocation,
+            source_identity=source_identity,
+            session_tags=session_tags,
         ),
         target_role_trust=target_role_trust_policy(
-            resource_role_arn=resource_role_arn, external_id=external_id
+            resource_role_arn=resource_role_arn,
+            external_id=external_id,
+            source_identity=source_identity,
+            session_tags=session_tags,
         ),
     )

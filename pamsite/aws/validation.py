@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 import botocore.exceptions
 import botocore.session
 
-from pamsite.aws import chain, clients, lint
+from pamsite.aws import chain, clients, lint, revocation
 from pamsite.aws.arns import parse_role_arn
+from pamsite.aws.errors import AwsError
 from pamsite.aws.partitions import region_in_partition
 
 # What CloudTrail shows for the platform's validation calls into a customer's target role.
@@ -38,9 +39,11 @@ class ResourceCheck:
 
 @dataclass(frozen=True)
 class TargetCheck:
-    """A target role reached through the Resource Role with the account's duration."""
+    """A target role reached through the Resource Role with the account's duration (and
+    whether revocation is ready there, when the Resource asked for it)."""
 
     assumed_role_arn: str
+    findings: list[dict] = field(default_factory=list)
 
 
 def _iam_session() -> botocore.session.Session:
@@ -138,9 +141,15 @@ def target_role_check(
     external_id: str,
     duration: int,
     region: str | None,
+    extras: chain.Hop2Extras | None = None,
+    revocation: bool = False,
 ) -> TargetCheck:
-    """Both hops as an Access click makes them, with the account's duration and the session
-    name "pam-validation". Raises AwsError (hop says which one failed)."""
+    """Both hops as an Access click makes them, with the account's duration, the session
+    name "pam-validation" and the Resource's SourceIdentity and tags (`extras`): a trust
+    policy without sts:SetSourceIdentity or sts:TagSession fails here as it would on a click.
+    Raises AwsError (hop says which one failed). With `revocation`, whether the Resource Role
+    may manage the target role's inline policies (iam:ListRolePolicies, read-only) is reported
+    as a finding: "revocation ready", or AWS's error."""
     bridge = chain.assume_bridge(
         resource_role_arn=resource_role_arn, external_id=external_id, region=region
     )
@@ -152,5 +161,26 @@ def target_role_check(
         session_name=VALIDATION_SESSION_NAME,
         duration=duration,
         region=region,
+        extras=extras,
     )
-    return TargetCheck(assumed_role_arn=target.assumed_role_arn)
+    findings = []
+    if revocation:
+        findings.append(_revocation_readiness(bridge.credentials, target_role_arn).as_dict())
+    return TargetCheck(assumed_role_arn=target.assumed_role_arn, findings=findings)
+
+
+def _revocation_readiness(credentials: chain.Credentials, target_role_arn: str) -> lint.Finding:
+    try:
+        revocation.names(credentials, role_arn=target_role_arn)
+    except AwsError as exc:
+        return lint.Finding(
+            "RevocationNotReady",
+            f"Revocation is not ready on {target_role_arn}: {exc.code}. {exc.hint}",
+            fix="Add the revocation statement shown on the Resource's page to the Resource "
+            "Role's permissions policy.",
+        )
+    return lint.Finding(
+        "RevocationReady",
+        f"Revocation ready: the Resource Role may manage {target_role_arn}'s inline policies.",
+        level="note",
+    )

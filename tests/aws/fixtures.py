@@ -106,7 +106,7 @@ def with_moto_principal(document: dict, principal: str) -> dict:
 
 
 def build_moto_world(
-    monkeypatch, *, external_id: str, target_role_name: str = "ReadOnly"
+    monkeypatch, *, external_id: str, target_role_name: str = "ReadOnly", revocation: bool = False
 ) -> MotoWorld:
     """The platform IAM user, the Resource Role and a target role, trusting each other with
     the documents from pamsite.aws.policies. The platform's keys become the environment's."""
@@ -136,7 +136,9 @@ def build_moto_world(
         PolicyName="pam-assume-targets",
         PolicyDocument=json.dumps(
             resource_role_permissions_policy(
-                resource_role_arn=resource_role_arn, target_role_arns=[target_role_arn]
+                resource_role_arn=resource_role_arn,
+                target_role_arns=[target_role_arn],
+                revocation=revocation,
             )
         ),
     )
@@ -196,6 +198,17 @@ class AccessWorld:
 @pytest.fixture
 def access_world(aws, monkeypatch, settings):  # noqa: F811
     """Everything an Access click needs, with moto's IAM authentication on."""
+    yield from _access_world(monkeypatch, settings, revocation=False)
+
+
+@pytest.fixture
+def revocable_world(aws, monkeypatch, settings):  # noqa: F811
+    """access_world with revocation on: the Resource opts in and the Resource Role's
+    permissions carry the revocation statement (put before IAM authentication is on)."""
+    yield from _access_world(monkeypatch, settings, revocation=True)
+
+
+def _access_world(monkeypatch, settings, *, revocation: bool):
     # Users are made by the dozen here: PBKDF2 at full strength is slow on purpose.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     import respx
@@ -205,8 +218,10 @@ def access_world(aws, monkeypatch, settings):  # noqa: F811
     from tests.factories import AccountFactory, MembershipFactory, ProjectFactory, ResourceFactory
 
     project = ProjectFactory()
-    world = build_moto_world(monkeypatch, external_id=project.external_id)
-    resource = ResourceFactory(project=project, resource_role_arn=world.resource_role_arn)
+    world = build_moto_world(monkeypatch, external_id=project.external_id, revocation=revocation)
+    resource = ResourceFactory(
+        project=project, resource_role_arn=world.resource_role_arn, revocation_enabled=revocation
+    )
     account = AccountFactory(
         resource=resource, target_role_arn=world.target_role_arn, session_duration=900
     )

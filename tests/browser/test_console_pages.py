@@ -52,9 +52,11 @@ def test_a_chosen_page_opens_in_the_accounts_region(site, moto_server, page, set
     visited = []
     page.context.on(
         "request",
-        lambda request: visited.append(request.url)
-        if request.url.startswith("https://eu-west-1.signin.aws.amazon.com/")
-        else None,
+        lambda request: (
+            visited.append(request.url)
+            if request.url.startswith("https://eu-west-1.signin.aws.amazon.com/")
+            else None
+        ),
     )
     sign_in_as(page, site.url, member)
     with respx.mock(assert_all_called=False) as mock:
@@ -80,9 +82,7 @@ def test_a_chosen_page_opens_in_the_accounts_region(site, moto_server, page, set
     assert_no_script_or_csp_errors(page)
 
 
-def test_signing_out_of_the_previous_console_first_and_the_duration(
-    site, moto_server, page, shot
-):
+def test_signing_out_of_the_previous_console_first_and_the_duration(site, moto_server, page, shot):
     member, project, account = _world(moto_server)
     sign_in_as(page, site.url, member)
     page.goto(f"{site.url}/projects/{project.slug}/accounts/")

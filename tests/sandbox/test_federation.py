@@ -225,8 +225,11 @@ def test_the_error_page_carries_the_sandbox_banner(client, sandbox_aws):
 
 def test_sign_out_first_goes_on_to_the_login_and_the_console_says_so(client, role_session):
     token = signin_token(client, role_session)
-    login_url = "http://testserver" + URL + "?" + urlencode(
-        {"Action": "login", "Issuer": "http://127.0.0.1:8000/", "SigninToken": token}
+    login_url = (
+        "http://testserver"
+        + URL
+        + "?"
+        + urlencode({"Action": "login", "Issuer": "http://127.0.0.1:8000/", "SigninToken": token})
     )
     response = client.get(
         "/sandbox/oauth?" + urlencode({"Action": "logout", "redirect_uri": login_url})
