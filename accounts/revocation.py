@@ -262,6 +262,17 @@ def person_sessions_revoke(*, actor, user, project, reason: str, via: str = VIA_
     return outcomes
 
 
+def role_deny_policies(*, resource: Resource, role_arn: str) -> dict[str, dict]:
+    """The revocation policies (PamRevoke-*, PamRevokeOlder) on a target role as AWS holds
+    them, read with the Resource Role's session. AwsError when they cannot be read."""
+    credentials = _bridge_credentials(resource)
+    return {
+        name: iam_deny.get(credentials, role_arn=role_arn, name=name)
+        for name in iam_deny.names(credentials, role_arn=role_arn)
+        if name == iam_deny.OLDER_NAME or name.startswith(iam_deny.ONE_PREFIX)
+    }
+
+
 def _policy_keep(*, account, kind, role_arn, name, document, actor, now, delete_after) -> None:
     """Remember a written policy until the cleanup removes it; a rewrite of the same policy
     (PamRevokeOlder, or the same session twice) replaces the live row's document and date."""

@@ -67,7 +67,14 @@ def _project(slug: str, *, accounts: int = 1, duration: int = 3600):
     resource, _ = Resource.objects.get_or_create(
         project=project,
         name="bench-aws",
-        defaults={"resource_role_arn": BRIDGE_ROLE_ARN, "validation_status": "valid"},
+        defaults={
+            "resource_role_arn": BRIDGE_ROLE_ARN,
+            "validation_status": "valid",
+            # Every opt-in on: SourceIdentity and tags ride on hop 2, no extra round trip.
+            "revocation_enabled": True,
+            "source_identity_enabled": True,
+            "session_tags_enabled": True,
+        },
     )
     account_list = [
         Account.objects.get_or_create(

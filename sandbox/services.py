@@ -131,10 +131,13 @@ class DemoResource:
     targets: tuple = TARGET_ROLES
     bridge_role: str = BRIDGE_ROLE
     broken: bool = False
+    # The opt-ins (moto ignores SourceIdentity and tags; revocation's deny is judged by the
+    # sandbox console page).
+    opt_ins: bool = False
 
 
 DEMO_RESOURCES = (
-    DemoResource(RESOURCE_NAME, "aws", "Simulated by moto on this machine."),
+    DemoResource(RESOURCE_NAME, "aws", "Simulated by moto on this machine.", opt_ins=True),
     DemoResource(
         "Sandbox GovCloud account",
         "aws-us-gov",
@@ -193,6 +196,9 @@ def _roles_put(
         else external_id,
         platform_account_id=platform,
         target_role_arns=target_arns,
+        revocation=demo.opt_ins,
+        source_identity=demo.opt_ins,
+        session_tags=demo.opt_ins,
     )
     sandbox.role_put(
         name=demo.bridge_role,
@@ -280,6 +286,9 @@ def sandbox_seed(
                 name=demo.name,
                 resource_role_arn=bridge_arn,
                 description=demo.description,
+                revocation_enabled=demo.opt_ins,
+                source_identity_enabled=demo.opt_ins,
+                session_tags_enabled=demo.opt_ins,
             )
         resources.append(resource)
         for (name, _, seconds, description, _), arn in zip(demo.targets, target_arns, strict=True):

@@ -7,4 +7,5 @@ app_name = "sandbox"
 urlpatterns = [
     path("federation", views.federation, name="federation"),
     path("oauth", views.oauth, name="oauth"),
+    path("console/<uuid:pk>/", views.console_session, name="console_session"),
 ]

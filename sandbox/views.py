@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from accounts.revocation import role_deny_policies
 from pamsite.aws.chain import Credentials
 from pamsite.aws.errors import AwsError, Fault
 from pamsite.aws.sandbox import role_session_identity
@@ -148,3 +149,58 @@ def oauth(request):
         return _refuse("redirect_uri must be this sandbox's sign-in URL.")
     request.session[SIGNED_OUT_KEY] = True
     return HttpResponseRedirect(target)
+
+
+def _simulated_deny(session: AccessSession, documents: dict[str, dict]) -> tuple[str, str]:
+    """Which of the role's revocation policies would refuse this session, as AWS would judge
+    it (moto evaluates no condition, so the sandbox does, for its own documents only):
+    (policy name, the time it names) or ("", "")."""
+    issued = session.expires_at - timedelta(seconds=session.duration_seconds or 0)
+    for name, document in documents.items():
+        for statement in document.get("Statement", []):
+            condition = statement.get("Condition", {})
+            userid = condition.get("StringEquals", {}).get("aws:userid")
+            tag = condition.get("StringEquals", {}).get("aws:PrincipalTag/pam-session")
+            before = condition.get("DateLessThan", {}).get("aws:TokenIssueTime", "")
+            after = condition.get("DateGreaterThan", {}).get("aws:TokenIssueTime", "")
+            stamp = issued.strftime("%Y-%m-%dT%H:%M:%SZ")
+            if userid == session.assumed_role_id and after <= stamp < before:
+                return name, before
+            if tag and tag == str(session.pk):
+                return name, ""
+            if before and not userid and not after and stamp < before:
+                return name, before
+    return "", ""
+
+
+@never_cache
+@require_http_methods(["GET"])
+def console_session(request, pk):
+    """The sandbox console again, later: is this console session still working? The target
+    role's revocation policies are read from the local AWS (moto) and judged as AWS would."""
+    if not request.user.is_authenticated:
+        return render(request, "sandbox/console_error.html", {"reason": "missing"}, status=403)
+    session = (
+        AccessSession.objects.select_related("resource__project")
+        .filter(pk=pk, user=request.user)
+        .first()
+    )
+    if session is None or not session.assumed_role_id:
+        return render(request, "sandbox/console_error.html", {"reason": "invalid"}, status=404)
+    try:
+        documents = role_deny_policies(resource=session.resource, role_arn=session.target_role_arn)
+        error = ""
+    except AwsError as exc:
+        documents, error = {}, f"{exc.code}: {exc.hint}"
+    policy, until = _simulated_deny(session, documents)
+    return render(
+        request,
+        "sandbox/console_session.html",
+        {
+            "session": session,
+            "policy": policy,
+            "until": until,
+            "read_error": error,
+            "expired": session.expires_at <= timezone.now(),
+        },
+    )

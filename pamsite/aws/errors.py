@@ -122,6 +122,15 @@ def from_botocore(exc: Exception, ctx: HopContext) -> AwsError:
 
 
 def _client_error(code: str, message: str, ctx: HopContext) -> AwsError:
+    opt_in = next((a for a in ("sts:SetSourceIdentity", "sts:TagSession") if a in message), "")
+    if code == "AccessDenied" and opt_in:
+        hint = (
+            f"The Resource has SourceIdentity or session tags on, and AWS refused {opt_in} on "
+            f"{ctx.role_arn}: add {opt_in} next to sts:AssumeRole in the target role's trust "
+            "policy and in the Resource Role's permissions (the Resource's page shows both), or "
+            "turn the opt-in off."
+        )
+        return AwsError(code, hint, message=message, hop=ctx.hop)
     if code == "AccessDenied":
         if ctx.hop == HOP_BRIDGE:
             hint = (

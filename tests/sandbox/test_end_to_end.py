@@ -88,3 +88,28 @@ def test_the_broken_example_fails_with_awss_code(sandbox_site, client):
     assert b"AccessDenied" in response.content
     session = AccessSession.objects.get()
     assert (session.status, session.failure_code) == ("failed", "AccessDenied")
+
+
+def test_a_revoked_session_reads_revoked_on_the_sandbox_console(sandbox_site, client):
+    """The newcomer's journey: open the console, an admin revokes it, the sandbox console
+    (reading the role's inline policies from moto) says it is revoked."""
+    from django.contrib.auth import get_user_model
+
+    from accounts.revocation import session_revoke
+
+    assert client.login(username="member", password=MEMBER_PASSWORD)
+    account = Account.objects.get(
+        resource__project__slug=PROJECT_SLUG, resource__name=RESOURCE_NAME, name="ReadOnly"
+    )
+    client.post(reverse("accounts:access", kwargs={"slug": PROJECT_SLUG, "pk": account.pk}))
+    session = AccessSession.objects.get()
+    assert session.tagged and session.source_identity == "member@sandbox.example"
+    check = reverse("sandbox:console_session", args=[session.pk])
+    assert "<strong>Working</strong>" in client.get(check).content.decode()
+
+    admin = get_user_model().objects.get(username="admin")
+    outcome = session_revoke(actor=admin, session=session, reason="Demo")
+    assert outcome.ok, outcome.error
+    page = client.get(check).content.decode()
+    assert f"<strong>Revoked</strong>: PamRevoke-{session.pk} on the role" in page
+    assert "simulation of what AWS would do" in page
