@@ -47,7 +47,7 @@ def test_admin_connects_an_account_opens_it_and_audits_it(site, moto_server, pag
     # A resource: the form shows the trust policy, then the resource turns valid.
     page.get_by_role("link", name="Add resource").first.click()
     expect(page.locator("#policy-resource-trust")).to_contain_text(project.external_id)
-    page.get_by_label("Name").fill("sandbox-account")
+    page.get_by_label("Name", exact=True).fill("sandbox-account")
     page.get_by_label("Resource Role ARN").fill(bridge_arn)
     shot(page, "04-resource-new")
     page.get_by_role("button", name="Add resource").click()
@@ -64,7 +64,7 @@ def test_admin_connects_an_account_opens_it_and_audits_it(site, moto_server, pag
     # An account: a duration past the role-chaining cap is refused inline, then 15m works.
     tab(page, "Accounts").click()
     page.get_by_role("link", name="Add account").first.click()
-    page.get_by_label("Name").fill("read-only")
+    page.get_by_label("Name", exact=True).fill("read-only")
     page.get_by_label("Target Role ARN").fill(target_arn)
     page.get_by_label("Session duration").fill("2h")
     page.get_by_role("button", name="Add account").click()
@@ -100,7 +100,7 @@ def test_admin_connects_an_account_opens_it_and_audits_it(site, moto_server, pag
     expect(row).to_have_count(1)
     expect(row).to_contain_text("read-only")
     shot(page, "10-sessions")
-    row.get_by_role("link").click()
+    row.get_by_role("link").first.click()
     expect(page.get_by_role("heading", name=re.compile("alice@example.com"))).to_be_visible()
     expect(page.locator("#cloudtrail-command")).to_contain_text(
         "AttributeKey=Username,AttributeValue=alice@example.com"

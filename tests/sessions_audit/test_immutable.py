@@ -10,7 +10,11 @@ from django.utils import timezone
 from resources.models import Project
 from resources.projects import PROJECT_HAS_HISTORY, project_delete
 from sessions_audit.models import AccessSession, AuditAction, AuditEvent
-from sessions_audit.services import audit_event_record, sessions_expire
+from sessions_audit.services import (
+    access_sessions_mark_revoked,
+    audit_event_record,
+    sessions_expire,
+)
 from tests.conftest import service_unavailable
 from tests.factories import AccessSessionFactory, ProjectFactory, UserFactory
 
@@ -60,11 +64,35 @@ def test_the_trigger_refuses_rewriting_a_session(postgresql):
 
 def test_the_trigger_lets_an_active_session_end_and_nothing_more(postgresql):
     revoked = AccessSessionFactory()
-    AccessSession.objects.filter(pk=revoked.pk).update(status="revoked")
+    rows = AccessSession.objects.filter(pk=revoked.pk)
+    # Revoked says who, when and why: a bare status change is refused, so is a changed email.
+    _refused(lambda: rows.update(status="revoked"))
+    _refused(lambda: rows.update(status="revoked", revoked_at=timezone.now(), user_email="x@y.z"))
+    rows.update(
+        status="revoked",
+        revoked_at=timezone.now(),
+        revoked_by_email="admin@example.com",
+        revoke_reason="Laptop stolen",
+        revocation_policy=f"PamRevoke-{revoked.pk}",
+    )
     revoked.refresh_from_db()
-    assert revoked.status == "revoked"
-    # An ended session stays ended.
-    _refused(lambda: AccessSession.objects.filter(pk=revoked.pk).update(status="active"))
+    assert (revoked.status, revoked.revoke_reason) == ("revoked", "Laptop stolen")
+    # An ended session stays ended, and its revocation is not rewritten.
+    _refused(lambda: rows.update(status="active"))
+    _refused(lambda: rows.update(revoke_reason="nothing happened"))
+
+
+def test_the_trigger_lets_revocation_through_the_service(postgresql):
+    session = AccessSessionFactory()
+    with transaction.atomic():
+        marked = access_sessions_mark_revoked(
+            session_ids=[session.pk],
+            actor=None,
+            reason="Removed",
+            policy_name="PamRevoke-x",
+            revoked_at=timezone.now(),
+        )
+    assert marked == [session.pk]
 
 
 def test_the_sweep_still_expires_sessions_under_the_trigger(postgresql):
