@@ -28,8 +28,8 @@ def signed_in_with_password(request) -> bool:
 
 
 class RequireMfaMiddleware:
-    """Someone signed in with a password who must have a second factor and has none goes to
-    the page that sets one up (TOTP) before anything else."""
+    """Someone signed in with a password who must have a second factor (an authenticator app or
+    a security key) and has none goes to the page that sets one up before anything else."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -41,7 +41,9 @@ class RequireMfaMiddleware:
             and not request.path.startswith(ALLOWED_PREFIXES)
             and signed_in_with_password(request)
             and mfa_required_for(user)
-            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+            and not Authenticator.objects.filter(
+                user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+            ).exists()
         ):
             messages.warning(
                 request,

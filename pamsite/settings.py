@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # allauth.mfa's security-key list
     "django_htmx",
     "template_partials",
     "allauth",
@@ -137,7 +138,9 @@ PAM_LOCAL_LOGIN = env.bool("PAM_LOCAL_LOGIN", default=True)
 PAM_MFA_REQUIRED = env.str("PAM_MFA_REQUIRED", default="admins")
 if PAM_MFA_REQUIRED not in ("everyone", "admins", "off"):
     raise ImproperlyConfigured("PAM_MFA_REQUIRED must be everyone, admins or off.")
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# WebAuthn wants a secure origin: https, or http://localhost in development.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_TOTP_ISSUER = "PAM Console"
 MFA_ALLOW_UNVERIFIED_EMAIL = True  # local accounts' emails are set by platform admins
 # Email an invitation to someone added who has no user yet (Django's email backend).

@@ -129,6 +129,17 @@ MATRIX: dict[str, Entry] = {
         get=SIGNED_IN_404, post=row(LOGIN, 405, 405, 405, 405, 405, 405)
     ),
     "mfa_download_recovery_codes": Entry(get=SIGNED_IN_404, post=SIGNED_IN_404),
+    # Security keys (WebAuthn): the list is one's own; adding, changing or removing one asks
+    # for the password again first, whatever the key (a stranger's id included).
+    "mfa_list_webauthn": Entry(get=SIGNED_IN_200, post=row(LOGIN, 405, 405, 405, 405, 405, 405)),
+    "mfa_add_webauthn": Entry(get=SIGNED_IN_ELSEWHERE, post=SIGNED_IN_ELSEWHERE),
+    "mfa_reauthenticate_webauthn": Entry(get=SIGNED_IN_ELSEWHERE, post=SIGNED_IN_ELSEWHERE),
+    "mfa_remove_webauthn": Entry(
+        get=SIGNED_IN_ELSEWHERE, post=SIGNED_IN_ELSEWHERE, kwargs=lambda w: {"pk": 999999}
+    ),
+    "mfa_edit_webauthn": Entry(
+        get=SIGNED_IN_ELSEWHERE, post=SIGNED_IN_ELSEWHERE, kwargs=lambda w: {"pk": 999999}
+    ),
     # No provider is configured in this matrix: an unknown provider id is a 404, and nothing
     # reaches an identity provider (tests/identity/ runs the flow against a real one).
     "openid_connect_login": Entry(
@@ -470,8 +481,12 @@ PK_URLS = {
 
 
 def test_every_url_with_an_object_id_is_in_the_cross_project_list():
+    # Project objects only: a security key's id (allauth.mfa) is looked up among the signed-in
+    # person's own keys, whoever's project.
     with_ids = {
-        name for name, route in url_names().items() if "<int:pk>" in route or "<uuid:pk>" in route
+        name
+        for name, route in url_names().items()
+        if ("<int:pk>" in route or "<uuid:pk>" in route) and not route.startswith("auth/mfa/")
     }
     assert with_ids == set(PK_URLS)
 
