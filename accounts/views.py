@@ -290,7 +290,7 @@ def account_step_up(request, slug, pk):
         # Ask the provider for a new sign-in, not one it remembers (OIDC prompt and max_age).
         context["auth_params"] = urlencode({"prompt": "login", "max_age": minutes * 60})
     else:
-        name = "mfa_reauthenticate" if method == stepup.MFA else "account_reauthenticate"
+        name = stepup.reauthenticate_url_name(request.user, method)
         context["reauth_url"] = f"{reverse(name)}?{urlencode({'next': here})}"
     return render(request, "accounts/step_up.html", context)
 

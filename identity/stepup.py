@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from allauth.account.signals import authentication_step_completed, user_logged_in
+from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.models import SocialAccount, SocialApp
@@ -111,3 +112,14 @@ def sso_provider(request):
         return get_adapter(request).get_provider(request, account.provider)
     except SocialApp.DoesNotExist:
         return None
+
+
+def reauthenticate_url_name(user, method: str) -> str:
+    """allauth's page that proves `method` again: the password, the authenticator code, or,
+    for someone whose only second factor is a security key, the key."""
+    if method != MFA:
+        return "account_reauthenticate"
+    types = set(Authenticator.objects.filter(user=user).values_list("type", flat=True))
+    if Authenticator.Type.WEBAUTHN in types and Authenticator.Type.TOTP not in types:
+        return "mfa_reauthenticate_webauthn"
+    return "mfa_reauthenticate"
