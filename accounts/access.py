@@ -27,6 +27,7 @@ from pamsite.aws.errors import AwsError
 from pamsite.aws.federation import federation_url, get_signin_token, login_url
 from pamsite.aws.naming import role_session_name
 from pamsite.aws.partitions import owns_region
+from pamsite.durations import MIN_SECONDS
 from pamsite.security import rate_limit_exceeded
 from resources.models import Membership, Resource
 from resources.permissions import NO_EMAIL, Capability, require
@@ -60,6 +61,28 @@ class StepUpRequired(PermissionDenied):
         super().__init__(
             f"{account.name} asks for a sign-in within the last {account.step_up_minutes} "
             "minutes before its console opens."
+        )
+
+
+class GrantRequired(PermissionDenied):
+    """The Account is on request and the person holds no active grant for it."""
+
+    def __init__(self, *, account: Account):
+        self.account = account
+        super().__init__(
+            f"{account.name} is opened on request: ask for access, and once it is approved, "
+            "Access opens it for the length of the grant."
+        )
+
+
+class GrantTooShort(PermissionDenied):
+    """What is left of the grant is below the shortest console session AWS gives."""
+
+    def __init__(self, *, account: Account, seconds_left: int):
+        minutes = seconds_left // 60
+        super().__init__(
+            f"Your grant for {account.name} ends in {minutes} minute{'s' if minutes != 1 else ''}"
+            ": shorter than the 15 minutes of AWS's shortest console session. Request again."
         )
 
 
@@ -109,6 +132,7 @@ def account_access(
     sign_in: SignIn | None = None,
     page: int = 0,
     sign_out_first: bool = False,
+    grant=None,
 ) -> AccessResult:
     """Open the AWS console as `account`'s target role for `user`, and record the session.
 
@@ -146,6 +170,22 @@ def account_access(
         sign_in and sign_in.within(account.step_up_minutes, now=timezone.now())
     ):
         raise StepUpRequired(account=account, last=sign_in)
+    duration = account.session_duration
+    if account.on_request:
+        # `grant` is the view's lookup (access_requests.selectors.active_grant), checked here
+        # again: this account, this person, inside its window.
+        now = timezone.now()
+        if (
+            grant is None
+            or grant.account_id != account.pk
+            or grant.requester_id != user.pk
+            or not grant.grant_active(now)
+        ):
+            raise GrantRequired(account=account)
+        left = grant.seconds_left(now)
+        if left < MIN_SECONDS:
+            raise GrantTooShort(account=account, seconds_left=left)
+        duration = min(duration, left)
     pages = account.pages
     if not 0 <= page < len(pages):
         raise PageNotOffered(
@@ -156,15 +196,21 @@ def account_access(
     session_name = role_session_name(user.email)
     # The row's id is made now: the pam-session tag on hop 2 carries it.
     session_id = uuid.uuid4()
-    extras = hop2_extras(resource=resource, session_name=session_name, session_id=session_id)
+    extras = hop2_extras(
+        resource=resource,
+        session_name=session_name,
+        session_id=session_id,
+        request_id=grant.pk if grant is not None and account.on_request else None,
+    )
     record = {
         "session_id": session_id,
+        "grant": grant if account.on_request else None,
         "source_identity": extras.source_identity if extras else "",
         "tagged": bool(extras and extras.tags),
         "user": user,
         "account": account,
         "role_session_name": session_name,
-        "duration_seconds": account.session_duration,
+        "duration_seconds": duration,
         "source_ip": _clean_ip(source_ip),
         "user_agent": user_agent or "",
         # The proof the Account asked for, when it asked (a stepped-up session).
@@ -179,6 +225,7 @@ def account_access(
             page=pages[page].page,
             sign_out_first=sign_out_first,
             extras=extras,
+            duration=duration,
         )
     except (AwsError, AccessError) as exc:
         session = access_session_record_failed(
@@ -239,6 +286,7 @@ def open_console(
     page: str = "",
     sign_out_first: bool = False,
     extras: Hop2Extras | None = None,
+    duration: int | None = None,
 ) -> tuple[AssumedRole, str]:
     """The AWS part of Access: both hops of the chain, the sign-in token and the login URL.
 
@@ -258,7 +306,7 @@ def open_console(
             target_role_arn=account.target_role_arn,
             external_id=resource.project.external_id,
             session_name=session_name,
-            duration=account.session_duration,
+            duration=duration or account.session_duration,
             region=settings.AWS_REGION,
             cache_version=resource.updated_at.isoformat(),
             extras=extras,

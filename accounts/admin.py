@@ -63,6 +63,7 @@ class AccountAdmin(ServiceAdmin):
     ]
     list_select_related = ["resource__project"]
     autocomplete_fields = ["resource"]
+    exclude = ["approvers"]  # set in the app (the Account's page), audited
     actions = ["validate_again", "retire"]
 
     def get_readonly_fields(self, request, obj=None):

@@ -1,7 +1,15 @@
 from django import forms
 
-from accounts.models import STEP_UP_MAX, STEP_UP_MIN
-from pamsite.forms import RoleArnField, SessionDurationField
+from accounts.models import (
+    APPROVALS_MAX,
+    BREAK_GLASS_MAX_SECONDS,
+    GRANT_MAX_SECONDS,
+    PENDING_HOURS_MAX,
+    STEP_UP_MAX,
+    STEP_UP_MIN,
+    AccessPolicy,
+)
+from pamsite.forms import LengthField, RoleArnField, SessionDurationField
 from pamsite.validators import validate_display_name
 
 STEP_UP_ERROR = (
@@ -65,3 +73,78 @@ class AccountForm(forms.Form):
         "Members pick one next to Access.",
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
     )
+
+    access_policy = forms.ChoiceField(
+        label="Who may open it",
+        choices=AccessPolicy.choices,
+        initial=AccessPolicy.STANDING,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    approvals_required = forms.IntegerField(
+        label="Approvals needed",
+        min_value=1,
+        max_value=APPROVALS_MAX,
+        initial=1,
+        required=False,
+        error_messages={
+            "min_value": f"From 1 to {APPROVALS_MAX} approvals.",
+            "max_value": f"From 1 to {APPROVALS_MAX} approvals.",
+            "invalid": f"A whole number from 1 to {APPROVALS_MAX}.",
+        },
+    )
+    approvers = forms.ModelMultipleChoiceField(
+        label="Approvers",
+        queryset=None,
+        required=False,
+        help_text="Empty: the project's admins. Nobody approves their own request.",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reason_required = forms.BooleanField(label="A reason is required", required=False, initial=True)
+    ticket_pattern = forms.CharField(
+        label="Ticket reference pattern",
+        required=False,
+        max_length=200,
+        strip=True,
+        help_text="A regular expression the ticket must match, e.g. [A-Z]+-\\d+. Empty: no "
+        "ticket asked for.",
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    max_grant_seconds = LengthField(
+        label="Longest grant",
+        max_seconds=GRANT_MAX_SECONDS,
+        initial=3600,
+        required=False,
+        help_text="15m to 12h.",
+    )
+    pending_hours = forms.IntegerField(
+        label="A request waits at most (hours)",
+        min_value=1,
+        max_value=PENDING_HOURS_MAX,
+        initial=24,
+        required=False,
+        error_messages={
+            "min_value": f"From 1 to {PENDING_HOURS_MAX} hours (a week).",
+            "max_value": f"From 1 to {PENDING_HOURS_MAX} hours (a week).",
+            "invalid": f"A whole number of hours from 1 to {PENDING_HOURS_MAX}.",
+        },
+    )
+    break_glass_allowed = forms.BooleanField(
+        label="Break-glass: a member may approve their own request in an emergency",
+        required=False,
+        help_text="With a reason; every admin and auditor sees it, and an admin reviews it after.",
+    )
+    break_glass_seconds = LengthField(
+        label="Longest break-glass grant",
+        max_seconds=BREAK_GLASS_MAX_SECONDS,
+        initial=1800,
+        required=False,
+        help_text="15m to 1h.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        # A policy setting left empty keeps the account's (or the default): None to the service.
+        if not data.get("access_policy"):
+            data["access_policy"] = None
+        return data

@@ -9,12 +9,15 @@ from pamsite.aws.chain import Hop2Extras
 from pamsite.aws.revocation import SESSION_TAG
 
 PROJECT_TAG = "pam-project"
+REQUEST_TAG = "pam-request"
 
 
-def hop2_extras(*, resource, session_name: str, session_id) -> Hop2Extras | None:
+def hop2_extras(*, resource, session_name: str, session_id, request_id=None) -> Hop2Extras | None:
     tags = ()
     if resource.session_tags_enabled:
         tags = ((SESSION_TAG, str(session_id)), (PROJECT_TAG, resource.project.slug))
+        if request_id is not None:
+            tags += ((REQUEST_TAG, str(request_id)),)
     source_identity = session_name if resource.source_identity_enabled else ""
     if not (tags or source_identity):
         return None

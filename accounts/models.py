@@ -1,3 +1,4 @@
+import regex
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -14,6 +15,18 @@ from resources.models import Validated
 # A fresh sign-in asked for within 1 minute to 8 hours (a working day) before Access.
 STEP_UP_MIN = 1
 STEP_UP_MAX = 480
+# On-request accounts (access_requests): how many approvals, how long a grant and a pending
+# request may last, and break-glass's shorter maximum.
+APPROVALS_MAX = 5
+GRANT_MIN_SECONDS = 15 * 60
+GRANT_MAX_SECONDS = 12 * 3600
+PENDING_HOURS_MAX = 7 * 24
+BREAK_GLASS_MAX_SECONDS = 3600
+
+
+class AccessPolicy(models.TextChoices):
+    STANDING = "standing", "Standing: members open it directly"
+    ON_REQUEST = "request", "On request: a grant approved by others"
 
 
 class Account(Validated):
@@ -47,6 +60,41 @@ class Account(Validated):
         "Console page", max_length=2048, blank=True, default="", db_default=""
     )
     destinations = models.TextField("Other console pages", blank=True, default="", db_default="")
+    # Who may open it: every member (standing), or whoever holds an approved grant.
+    access_policy = models.CharField(
+        max_length=10,
+        choices=AccessPolicy.choices,
+        default=AccessPolicy.STANDING,
+        db_default=AccessPolicy.STANDING,
+    )
+    approvals_required = models.PositiveSmallIntegerField(
+        default=1,
+        db_default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(APPROVALS_MAX)],
+    )
+    # Who may approve: these members, or (none named) the project's admins.
+    approvers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    reason_required = models.BooleanField(default=True, db_default=True)
+    ticket_pattern = models.CharField(max_length=200, blank=True, default="", db_default="")
+    max_grant_seconds = models.PositiveIntegerField(
+        default=3600,
+        db_default=3600,
+        validators=[MinValueValidator(GRANT_MIN_SECONDS), MaxValueValidator(GRANT_MAX_SECONDS)],
+    )
+    pending_hours = models.PositiveSmallIntegerField(
+        default=24,
+        db_default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(PENDING_HOURS_MAX)],
+    )
+    break_glass_allowed = models.BooleanField(default=False, db_default=False)
+    break_glass_seconds = models.PositiveIntegerField(
+        default=1800,
+        db_default=1800,
+        validators=[
+            MinValueValidator(GRANT_MIN_SECONDS),
+            MaxValueValidator(BREAK_GLASS_MAX_SECONDS),
+        ],
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -84,6 +132,14 @@ class Account(Validated):
         except InvalidRoleArn:
             return  # the field's own validator says what is wrong with it
         errors = {}
+        if self.ticket_pattern:
+            try:
+                regex.compile(self.ticket_pattern)
+            except regex.error as exc:
+                errors["ticket_pattern"] = ValidationError(
+                    f"Not a regular expression ({exc}). Write one like [A-Z]+-\\d+ for JIRA-123.",
+                    code="invalid_pattern",
+                )
         checks = {
             "console_region": lambda value: console.check_region(value, partition),
             "destination": lambda value: console.check_page(value, partition),
@@ -112,6 +168,23 @@ class Account(Validated):
             return [first, *console.parse_pages(self.destinations, partition)]
         except (InvalidRoleArn, console.InvalidConsolePage):
             return [first]
+
+    @property
+    def on_request(self) -> bool:
+        return self.access_policy == AccessPolicy.ON_REQUEST
+
+    def policy_snapshot(self) -> dict:
+        """The policy a request is made under, kept with it (a later change does not move it)."""
+        return {
+            "approvals_required": self.approvals_required,
+            "approver_ids": sorted(self.approvers.values_list("pk", flat=True)),
+            "reason_required": self.reason_required,
+            "ticket_pattern": self.ticket_pattern,
+            "max_grant_seconds": self.max_grant_seconds,
+            "pending_hours": self.pending_hours,
+            "break_glass_allowed": self.break_glass_allowed,
+            "break_glass_seconds": self.break_glass_seconds,
+        }
 
     @property
     def lifetime(self):

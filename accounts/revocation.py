@@ -262,6 +262,23 @@ def person_sessions_revoke(*, actor, user, project, reason: str, via: str = VIA_
     return outcomes
 
 
+def grant_sessions_revoke(*, grant, actor, reason: str, via: str = VIA_APP) -> list:
+    """A grant ended: its live console sessions are revoked where the Resource has revocation
+    on (called by access_requests once the grant is closed)."""
+    live = (
+        AccessSession.objects.filter(grant=grant, resource__revocation_enabled=True)
+        .with_status(AccessSession.Status.ACTIVE)
+        .select_related("resource__project", "account")
+    )
+    outcomes = []
+    for session in live:
+        try:
+            outcomes.append(_session_revoke(actor=actor, session=session, reason=reason, via=via))
+        except ValidationError as exc:
+            logger.info("Not revoked (%s): session=%s", " ".join(exc.messages), session.pk)
+    return outcomes
+
+
 def role_deny_policies(*, resource: Resource, role_arn: str) -> dict[str, dict]:
     """The revocation policies (PamRevoke-*, PamRevokeOlder) on a target role as AWS holds
     them, read with the Resource Role's session. AwsError when they cannot be read."""

@@ -9,7 +9,7 @@ from accounts.models import Account
 from accounts.tasks import account_validate_task
 from pamsite.aws.arns import InvalidRoleArn, parse_role_arn
 from pamsite.validators import normalize_display_name
-from resources.models import Resource
+from resources.models import Membership, Resource, Role
 from resources.permissions import Capability, require
 from resources.validation import enqueue_on_commit, mark_pending, mark_pending_all
 from sessions_audit.models import AuditAction
@@ -35,6 +35,12 @@ def accounts_revalidate_for_resource(*, resource: Resource) -> int:
     for pk in ids:
         account_validation_enqueue(account_id=pk)
     return len(ids)
+
+
+def _policy_fields_known(policy: dict) -> None:
+    unknown = set(policy) - set(POLICY_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown account settings: {', '.join(sorted(unknown))}")
 
 
 def account_refuse_if_retired(account: Account) -> None:
@@ -101,7 +107,55 @@ def account_fields(account: Account) -> dict:
         "console_region": account.console_region,
         "destination": account.destination,
         "destinations": account.destinations,
+        **policy_fields(account),
     }
+
+
+POLICY_FIELDS = (
+    "access_policy",
+    "approvals_required",
+    "reason_required",
+    "ticket_pattern",
+    "max_grant_seconds",
+    "pending_hours",
+    "break_glass_allowed",
+    "break_glass_seconds",
+)
+
+
+def policy_fields(account: Account) -> dict:
+    """The access policy (on-request accounts), approvers as their emails."""
+    values = {name: getattr(account, name) for name in POLICY_FIELDS}
+    values["approvers"] = (
+        sorted(account.approvers.values_list("email", flat=True)) if account.pk else []
+    )
+    return values
+
+
+def _approvers_resolve(*, account: Account, emails) -> list:
+    """The named approvers: members or admins of the account's project, by email."""
+    emails = sorted({(e or "").strip().lower() for e in emails or () if (e or "").strip()})
+    if not emails:
+        return []
+    memberships = Membership.objects.filter(
+        project=account.resource.project, role__in=[Role.ADMIN, Role.MEMBER]
+    ).select_related("user")
+    by_email = {m.user.email.lower(): m.user for m in memberships if m.user.email}
+    missing = [e for e in emails if e not in by_email]
+    if missing:
+        raise ValidationError(
+            {
+                "approvers": f"Not a member or admin of this project: {', '.join(missing)}. "
+                "Approvers must be able to see the project (auditors cannot approve)."
+            }
+        )
+    return [by_email[e] for e in emails]
+
+
+def _policy_apply(account: Account, values: dict) -> None:
+    for name in POLICY_FIELDS:
+        if name in values and values[name] is not None:
+            setattr(account, name, values[name])
 
 
 @transaction.atomic
@@ -117,9 +171,12 @@ def account_create(
     console_region: str = "",
     destination: str = "",
     destinations: str = "",
+    approvers=(),
     via: str = VIA_APP,
+    **policy,
 ) -> Account:
-    """Add a target role under a resource; its validation runs after commit."""
+    """Add a target role under a resource; its validation runs after commit. `policy`: the
+    access policy fields (POLICY_FIELDS); `approvers`: their emails."""
     require(user=actor, project=resource.project, capability=Capability.MANAGE_PROJECT)
     if resource.retired_at is not None:
         raise ValidationError(
@@ -137,9 +194,12 @@ def account_create(
         destinations=_pages_text(destinations),
         created_by=actor,
     )
+    _policy_fields_known(policy)
+    _policy_apply(account, policy)
     _refuse_another_aws_account(resource=resource, target_role_arn=account.target_role_arn)
     account.full_clean()
     account.save()
+    account.approvers.set(_approvers_resolve(account=account, emails=approvers))
     audit_event_record(
         actor=actor,
         action=AuditAction.ACCOUNT_CREATE,
@@ -165,7 +225,9 @@ def account_update(
     console_region: str | object = KEEP,
     destination: str | object = KEEP,
     destinations: str | object = KEEP,
+    approvers=KEEP,
     via: str = VIA_APP,
+    **policy,
 ) -> Account:
     """Change an account (never its resource: its sessions belong to the one it was made
     under). A new target role or duration sends it back to pending and validates it again. A
@@ -188,13 +250,20 @@ def account_update(
         account.destination = destination.strip()
     if destinations is not KEEP:
         account.destinations = _pages_text(destinations)
+    _policy_fields_known(policy)
+    _policy_apply(account, policy)
+    chosen = None if approvers is KEEP else _approvers_resolve(account=account, emails=approvers)
     after = account_fields(account)
+    if chosen is not None:
+        after["approvers"] = sorted(user.email for user in chosen)
     changed = any(before[key] != after[key] for key in VALIDATED_FIELDS)
     if changed:
         mark_pending(account)
     _refuse_another_aws_account(resource=account.resource, target_role_arn=account.target_role_arn)
     account.full_clean()
     account.save()
+    if chosen is not None:
+        account.approvers.set(chosen)
     audit_event_record(
         actor=actor,
         action=AuditAction.ACCOUNT_UPDATE,

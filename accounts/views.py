@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,10 +14,12 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from access_requests.selectors import active_grant, grants_by_account, pending_by_account
 from accounts import revocation, services
 from accounts.access import (
     RATE_LIMITED,
     AccessError,
+    GrantRequired,
     PageNotOffered,
     StepUpRequired,
     account_access,
@@ -29,7 +32,7 @@ from pamsite.aws.errors import Fault
 from pamsite.client_ip import client_ip
 from pamsite.forms import ConfirmForm, SearchForm
 from pamsite.pages import apply_service_errors, redirect_page, render_page
-from resources.models import Resource
+from resources.models import Membership, Resource
 from resources.pages import confirm_page, project_page
 from resources.permissions import Capability, NotAMember, project_for_view, view_gate
 from sessions_audit.models import AccessSession
@@ -46,6 +49,15 @@ class AccountInProjectForm(AccountForm):
 
     def __init__(self, *args, project, account=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["approvers"].queryset = (
+            get_user_model()
+            .objects.filter(
+                memberships__project=project,
+                memberships__role__in=[Membership.Role.ADMIN, Membership.Role.MEMBER],
+            )
+            .order_by("email")
+        )
+        self.fields["approvers"].label_from_instance = lambda user: user.email or user.username
         field = self.fields["resource"]
         if account is not None:
             field.queryset = Resource.objects.filter(pk=account.resource_id)
@@ -67,6 +79,14 @@ def account_list(request, slug):
     project, membership = project_for_view(user=request.user, slug=slug)
     search = SearchForm(request.GET or None)
     query = search.query()
+    accounts = [] if query is None else list(accounts_for_project(project=project, query=query))
+    if any(account.on_request for account in accounts):
+        # Each on-request account with the person's open grant or pending request, if any.
+        grants = grants_by_account(user=request.user, project=project)
+        pending = pending_by_account(user=request.user, project=project)
+        for account in accounts:
+            account.my_grant = grants.get(account.pk)
+            account.my_pending = pending.get(account.pk)
     context = project_page(
         request,
         project=project,
@@ -74,7 +94,7 @@ def account_list(request, slug):
         tab="accounts",
         search=search,
         query=query,
-        accounts=[] if query is None else accounts_for_project(project=project, query=query),
+        accounts=accounts,
         sign_out_first=preferences.sign_out_first(request.user),
     )
     return render_page(request, "accounts/account_list.html", context)
@@ -100,6 +120,8 @@ def _account_form_page(request, slug, pk=None):
             "console_region": account.console_region,
             "destination": account.destination,
             "destinations": account.destinations,
+            **{name: getattr(account, name) for name in services.POLICY_FIELDS},
+            "approvers": list(account.approvers.all()),
         }
     elif request.GET.get("resource"):
         initial["resource"] = request.GET["resource"]
@@ -109,6 +131,7 @@ def _account_form_page(request, slug, pk=None):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         resource = data.pop("resource")
+        data["approvers"] = [user.email for user in data.get("approvers") or ()]
         try:
             if account is None:
                 account = services.account_create(actor=request.user, resource=resource, **data)
@@ -230,11 +253,17 @@ def account_access_view(request, slug, pk):
             sign_in=stepup.last_sign_in(request) if account.step_up_minutes else None,
             page=_page_index(request.POST.get("page", "0")),
             sign_out_first=request.POST.get("sign_out_first") == "1",
+            # One query, only for on-request accounts: the person's open grant.
+            grant=active_grant(user=request.user, account=account) if account.on_request else None,
         )
     except NotAMember:
         raise Http404("No such account.") from None
     except StepUpRequired:
         return redirect("accounts:step_up", slug=project.slug, pk=account.pk)
+    except GrantRequired as exc:
+        messages.info(request, str(exc))
+        create = reverse("access_requests:create", kwargs={"slug": project.slug})
+        return redirect(f"{create}?account={account.pk}")
     except PageNotOffered as exc:
         context.update(refused=True, hint=str(exc))
         return render(request, "accounts/access_failed.html", context, status=400)

@@ -62,6 +62,29 @@ def parse_duration(value: str | int) -> int:
     return check_duration_seconds(seconds)
 
 
+def parse_length(value: str | int, *, max_seconds: int, what: str = "grant") -> int:
+    """A length from 15m to `max_seconds` (a grant: up to 12h), as people write it."""
+    allowed = f"15m to {format_duration(max_seconds)}, written like 30m, 2h or 1h30m"
+    if isinstance(value, int) and not isinstance(value, bool):
+        seconds = value
+    else:
+        text = str(value or "").strip().lower()
+        if not text:
+            raise InvalidDuration(f"Enter how long the {what} lasts: {allowed}.")
+        seconds, position, seen = 0, 0, set()
+        while position < len(text):
+            match = _TOKEN.match(text, position)
+            unit = _UNITS.get(match.group(2)) if match else None
+            if not match or unit is None or unit in seen:
+                raise InvalidDuration(f"'{value}' is not a length. Allowed: {allowed}.")
+            seen.add(unit)
+            seconds += int(match.group(1)) * unit
+            position = match.end()
+    if not MIN_SECONDS <= seconds <= max_seconds:
+        raise InvalidDuration(f"{format_duration(seconds)} is out of range. Allowed: {allowed}.")
+    return seconds
+
+
 def _unit_examples(digits: str) -> str:
     """The readings of a bare number that are in range ("900": 900s), so the hint never
     suggests one that is refused ("3600m" is 60 hours)."""

@@ -3,7 +3,13 @@
 from django import forms
 
 from pamsite.aws.arns import EXAMPLE, InvalidRoleArn, parse_role_arn
-from pamsite.durations import ALLOWED, InvalidDuration, format_duration, parse_duration
+from pamsite.durations import (
+    ALLOWED,
+    InvalidDuration,
+    format_duration,
+    parse_duration,
+    parse_length,
+)
 
 
 class RoleArnField(forms.CharField):
@@ -52,6 +58,33 @@ class SessionDurationField(forms.CharField):
             return None
         try:
             return parse_duration(value)
+        except InvalidDuration as exc:
+            raise forms.ValidationError(str(exc), code="invalid_duration") from exc
+
+
+class LengthField(forms.CharField):
+    """A length from 15m to `max_seconds` as people write it ("2h", "1h30m"), in seconds."""
+
+    def __init__(self, *, max_seconds: int, what: str = "grant", **kwargs):
+        self.max_seconds = max_seconds
+        self.what = what
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"placeholder": "1h", "autocomplete": "off"})
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return format_duration(value)
+        return value
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_length(value, max_seconds=self.max_seconds, what=self.what)
         except InvalidDuration as exc:
             raise forms.ValidationError(str(exc), code="invalid_duration") from exc
 

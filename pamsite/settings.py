@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "accounts",
     "sessions_audit",
     "identity",
+    "access_requests",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +213,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.accounts_validation_resume_task",
         "schedule": 300.0,
     },
+    # Requests nobody answered expire; grants whose time is up close (sessions revoked).
+    "expire-requests": {"task": "access_requests.tasks.requests_expire_task", "schedule": 60.0},
+    "close-grants": {"task": "access_requests.tasks.grants_close_task", "schedule": 60.0},
     # Deny policies whose sessions have all ended are removed from the target roles.
     "clean-up-revocations": {
         "task": "accounts.tasks.revocations_cleanup_task",

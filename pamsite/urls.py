@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("resources.urls")),
     path("", include("accounts.urls")),
     path("", include("sessions_audit.urls")),
+    path("", include("access_requests.urls")),
 ]
 
 if settings.PAM_SANDBOX:  # settings refuse PAM_SANDBOX without DEBUG

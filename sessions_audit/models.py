@@ -45,6 +45,15 @@ class AuditAction(models.TextChoices):
     SESSION_REVOKE_FAILED = "session.revoke_failed", "Revoking a console session failed"
     ACCOUNT_SESSIONS_REVOKE = "account.sessions_revoke", "Every session of an account revoked"
     REVOCATION_CLEANUP = "revocation.cleanup", "Deny policy removed after its sessions ended"
+    REQUEST_CREATE = "request.create", "Access requested"
+    REQUEST_REVIEW = "request.review", "Request reviewed"
+    REQUEST_DECIDE = "request.decide", "Request approved or denied"
+    REQUEST_CANCEL = "request.cancel", "Request cancelled"
+    REQUEST_EXPIRE = "request.expire", "Request expired unanswered"
+    GRANT_END = "grant.end", "Grant ended early"
+    GRANT_CLOSE = "grant.close", "Grant ended"
+    BREAK_GLASS = "break_glass.use", "Break-glass access used"
+    BREAK_GLASS_REVIEW = "break_glass.review", "Break-glass use reviewed"
     USER_UPDATE = "user.update", "User changed"
     USER_PASSWORD_SET = "user.password_set", "User's password set"
 
@@ -160,6 +169,14 @@ class AccessSession(models.Model):
     revoked_by_email = models.CharField(max_length=254, blank=True, default="", db_default="")
     revoke_reason = models.CharField(max_length=500, blank=True, default="", db_default="")
     revocation_policy = models.CharField(max_length=128, blank=True, default="", db_default="")
+    # The grant an on-request Account was opened under (access_requests).
+    grant = models.ForeignKey(
+        "access_requests.AccessRequest",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sessions",
+    )
 
     objects = AccessSessionQuerySet.as_manager()
 

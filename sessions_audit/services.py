@@ -76,6 +76,7 @@ def _access_session_new(
     session_id=None,
     source_identity: str = "",
     tagged: bool = False,
+    grant=None,
 ) -> AccessSession:
     """`step_up`: the sign-in an Account that asks for one was opened with (an object with
     `method` and `at`, identity.stepup.SignIn), or None. `session_id`: the id made before hop 2
@@ -87,6 +88,7 @@ def _access_session_new(
         **extra,
         source_identity=source_identity,
         tagged=tagged,
+        grant=grant,
         user=user,
         user_email=user.email,
         project=project,

@@ -20,6 +20,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from access_requests.models import AccessRequest, Review
+from access_requests.services import request_create
 from accounts.models import Account
 from identity.models import ConsolePreference
 from resources.models import GroupRule, Invitation, Membership, Project, Resource
@@ -268,6 +270,37 @@ MATRIX: dict[str, Entry] = {
     ),
     # Everyone's own sessions, whatever their projects.
     "sessions_audit:mine": Entry(get=row(LOGIN, 200, 200, 200, 200, 200, 200)),
+    # Requests: the world holds a pending request by a third member for an on-request account.
+    "access_requests:list": Entry(get=row(LOGIN, 404, 200, 200, 200, 404, 404), kwargs=_slug),
+    "access_requests:create": Entry(
+        get=row(LOGIN, 404, 403, 200, 200, 404, 404),
+        post=row(LOGIN, 404, 403, 200, 200, 404, 404),
+        kwargs=_slug,
+    ),
+    "access_requests:detail": Entry(
+        get=row(LOGIN, 404, 200, 403, 200, 404, 404),
+        kwargs=lambda w: {**_slug(w), "pk": w.access_request.pk},
+    ),
+    "access_requests:review": Entry(
+        post=row(LOGIN, 404, 403, 403, REDIRECT, 404, 404),
+        kwargs=lambda w: {**_slug(w), "pk": w.access_request.pk},
+        data=lambda w: {"decision": "approve"},
+        writes=True,
+    ),
+    "access_requests:cancel": Entry(
+        post=row(LOGIN, 404, 403, 403, 403, 404, 404),
+        kwargs=lambda w: {**_slug(w), "pk": w.access_request.pk},
+    ),
+    "access_requests:end": Entry(
+        post=row(LOGIN, 404, 403, 403, REDIRECT, 404, 404),
+        kwargs=lambda w: {**_slug(w), "pk": w.access_request.pk},
+        data=lambda w: {"reason": "matrix"},
+    ),
+    "access_requests:after_review": Entry(
+        post=row(LOGIN, 404, 403, 403, REDIRECT, 404, 404),
+        kwargs=lambda w: {**_slug(w), "pk": w.access_request.pk},
+        data=lambda w: {"comment": "matrix"},
+    ),
     "sessions_audit:list": Entry(get=AUDIT_READ, kwargs=_slug),
     "sessions_audit:export": Entry(get=AUDIT_READ, kwargs=_slug),
     "sessions_audit:detail": Entry(
@@ -316,7 +349,12 @@ def world():
     account = AccountFactory(resource=resource, target_role_arn=TARGET_ARN)
     other_resource = ResourceFactory(project=other)
     other_account = AccountFactory(resource=other_resource)
+    gated = AccountFactory(resource=resource, target_role_arn=TARGET_ARN, access_policy="request")
+    requester = MembershipFactory(project=project, role="member").user
+    access_request = request_create(actor=requester, account=gated, reason="matrix", seconds=900)
     return SimpleNamespace(
+        gated=gated,
+        access_request=access_request,
         project=project,
         other=other,
         users=users,
@@ -334,6 +372,8 @@ def world():
 
 
 MODELS = (
+    AccessRequest,
+    Review,
     ConsolePreference,
     AccessSession,
     AuditEvent,
@@ -477,6 +517,11 @@ PK_URLS = {
     "accounts:sessions_revoke": lambda w: w.account.pk,
     "accounts:session_revoke": lambda w: w.session.pk,
     "sessions_audit:detail": lambda w: w.session.pk,
+    "access_requests:detail": lambda w: w.access_request.pk,
+    "access_requests:review": lambda w: w.access_request.pk,
+    "access_requests:cancel": lambda w: w.access_request.pk,
+    "access_requests:end": lambda w: w.access_request.pk,
+    "access_requests:after_review": lambda w: w.access_request.pk,
 }
 
 

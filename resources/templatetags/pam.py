@@ -10,6 +10,8 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
+from pamsite.durations import format_duration
+
 register = template.Library()
 
 # Where a line may break inside an ARN, a role path or a session name: after its separators,
@@ -43,3 +45,9 @@ def when(value: datetime | None, verb: str = "") -> str:
         verb,
         text,
     )
+
+
+@register.filter
+def duration(seconds) -> str:
+    """Seconds as people write a length: "30m", "2h", "1h30m"."""
+    return format_duration(int(seconds)) if seconds else "—"
