@@ -267,6 +267,10 @@ def probe_access(args):
         client.post(args.clicks + 1)
     sql = [q["sql"] for q in queries.captured_queries]
 
+    # The same click on an on-request account, the person holding an approved grant: what the
+    # grant check adds (one query), measured on one more warm click.
+    on_request_sql = _grant_click_queries(client, seed, args.clicks + 2)
+
     from pamsite.aws.chain import bridge_cache
 
     cache = {"hits": bridge_cache.hits, "misses": bridge_cache.misses}
@@ -283,8 +287,51 @@ def probe_access(args):
         "bridge_cache": cache,
         "queries_per_click": len(sql),
         "queries": sql,
+        "on_request_queries_per_click": len(on_request_sql),
+        "on_request_queries": on_request_sql,
         "reference_orm_query_cpu_ms": _reference_query_ms(),
     }
+
+
+def _grant_click_queries(client, seed, index: int) -> list[str]:
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from access_requests.models import AccessRequest
+    from accounts.models import Account
+    from resources.models import Project
+
+    account = Account.objects.select_related("resource__project").get(pk=seed["account_id"])
+    cookie = seed["sessions"][index % len(seed["sessions"])]
+    user_id = Session.objects.get(session_key=cookie).get_decoded()["_auth_user_id"]
+    now = timezone.now()
+    Account.objects.filter(pk=account.pk).update(access_policy="request")
+    AccessRequest.objects.create(
+        project=Project.objects.get(pk=account.resource.project_id),
+        account=account,
+        account_name=account.name,
+        requester_id=user_id,
+        requester_email="bench@example.com",
+        seconds=7200,
+        starts_at=now,
+        pending_until=now,
+        policy={},
+        status="approved",
+        decided_at=now,
+        grant_starts_at=now - timedelta(minutes=1),
+        grant_ends_at=now + timedelta(hours=2),
+    )
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            status, location = client.post(index)
+        assert status == 302 and "SigninToken=" in location, (status, location[:80])
+    finally:
+        Account.objects.filter(pk=account.pk).update(access_policy="standing")
+    return [q["sql"] for q in queries.captured_queries]
 
 
 def _reference_query_ms(n: int = 300) -> float:

@@ -279,6 +279,9 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
              f"{warm_trips:g} ({warm['aws_per_click']:g} + {warm['federation_per_click']:g})",
              "2", warm_trips == 2)  # fmt: skip
         _row(rows, "   warm: database queries per click", str(a["queries_per_click"]))
+        _row(rows, "   warm, on-request account with a grant: queries per click",
+             str(a["on_request_queries_per_click"]), f"<= {a['queries_per_click'] + 1}",
+             a["on_request_queries_per_click"] <= a["queries_per_click"] + 1)  # fmt: skip
         _row(rows, "   yardstick: CPU of one ORM pk lookup on this box",
              f"{a['reference_orm_query_cpu_ms']:.2f} ms")  # fmt: skip
         _row(rows, "   cold (first click of a process): CPU / wall",

@@ -169,6 +169,15 @@ DEMO_RESOURCES = (
 )
 # Accounts that ask for a fresh sign-in before the console opens (step-up), in minutes.
 STEP_UP = {"Admin": 15}
+# The demo's Admin opens on request: a member asks, an admin approves (or break-glass).
+ACCESS_POLICIES = {
+    "Admin": {
+        "access_policy": "request",
+        "max_grant_seconds": 2 * 3600,
+        "break_glass_allowed": True,
+        "break_glass_seconds": 1800,
+    }
+}
 # Where the demo's ReadOnly opens (aws partition): a region, and pages to pick next to Access.
 CONSOLE_PAGES = {
     "ReadOnly": {
@@ -303,6 +312,7 @@ def sandbox_seed(
                     description=description,
                     step_up_minutes=STEP_UP.get(name),
                     **(CONSOLE_PAGES.get(name, {}) if demo.partition == "aws" else {}),
+                    **(ACCESS_POLICIES.get(name, {}) if demo.opt_ins else {}),
                 )
             accounts.append(account)
     return SeedResult(

@@ -51,7 +51,7 @@ def changed_values(before: dict[str, Any], after: dict[str, Any]) -> dict[str, A
 
 
 USER_AGENT_MAX = 512
-_SESSION_RELATIONS = ["user", "project", "resource", "account"]
+_SESSION_RELATIONS = ["user", "project", "resource", "account", "grant"]
 
 
 def _session_clean(session: AccessSession) -> None:
