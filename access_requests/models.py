@@ -58,6 +58,8 @@ class AccessRequest(models.Model):
     end_reason = models.CharField(max_length=500, blank=True)
     # When the grant's end was acted on (its live sessions revoked where revocation is on).
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the requester was told the grant ends in 10 minutes.
+    ending_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

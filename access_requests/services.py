@@ -9,14 +9,16 @@ from datetime import timedelta
 import regex
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from access_requests.models import AccessRequest, RequestStatus, Review
 from access_requests.selectors import may_review
 from accounts.models import Account
 from accounts.revocation import grant_sessions_revoke
+from notifications.services import notify
 from pamsite.durations import format_duration
-from resources.models import Membership
+from resources.models import Membership, Role
 from resources.permissions import Capability, require
 from sessions_audit.models import AuditAction
 from sessions_audit.services import VIA_APP, audit_event_record
@@ -33,6 +35,29 @@ MIN_GRANT = 15 * 60
 
 def _target(request: AccessRequest) -> str:
     return f"{request.requester_email} → {request.account_name}"
+
+
+def _link(request: AccessRequest) -> str:
+    return reverse(
+        "access_requests:detail", kwargs={"slug": request.project.slug, "pk": request.pk}
+    )
+
+
+def _approver_emails(request: AccessRequest) -> list[str]:
+    named = request.policy.get("approver_ids") or []
+    people = Membership.objects.filter(project=request.project).select_related("user")
+    people = people.filter(user_id__in=named) if named else people.filter(role=Role.ADMIN)
+    return [m.user.email for m in people if m.user_id != request.requester_id]
+
+
+def _watchers(request: AccessRequest) -> list[str]:
+    """Every admin and auditor of the project (break-glass is told to all of them)."""
+    return [
+        m.user.email
+        for m in Membership.objects.filter(
+            project=request.project, role__in=[Role.ADMIN, Role.AUDITOR]
+        ).select_related("user")
+    ]
 
 
 def _membership(user, project) -> Membership | None:
@@ -132,6 +157,28 @@ def request_create(
             detail=detail,
             via=via,
         )
+        length = format_duration(seconds)
+        if break_glass:
+            notify(
+                project=project,
+                kind="break_glass",
+                subject=f"Break-glass: {actor.email} opened {account.name}",
+                body=f"{actor.email} used break-glass on {account.name} in {project.name} for "
+                f"{length}: {reason}. An admin reviews it after the fact.",
+                link=_link(request),
+                emails=_watchers(request),
+            )
+        else:
+            notify(
+                project=project,
+                kind="review_needed",
+                subject=f"Review needed: {actor.email} asks for {account.name}",
+                body=f"{actor.email} asks for {account.name} in {project.name} for {length}"
+                + (f": {reason}" if reason else ".")
+                + " Review it in the app.",
+                link=_link(request),
+                emails=_approver_emails(request),
+            )
     return request
 
 
@@ -197,6 +244,20 @@ def request_review(
             return request
         request.decided_at = now
         request.save(update_fields=["status", "decided_at", "grant_starts_at", "grant_ends_at"])
+        notify(
+            project=request.project,
+            kind="decision",
+            subject=f"Your request for {request.account_name} was {request.status}",
+            body=f"{actor.email} {request.status} your request for {request.account_name}"
+            + (f": {comment}" if comment else ".")
+            + (
+                f" Access opens it until {request.grant_ends_at:%Y-%m-%d %H:%M} UTC."
+                if request.status == RequestStatus.APPROVED
+                else ""
+            ),
+            link=_link(request),
+            emails=[request.requester_email],
+        )
         audit_event_record(
             actor=actor,
             action=AuditAction.REQUEST_DECIDE,
@@ -297,6 +358,41 @@ def break_glass_review(
             via=via,
         )
     return request
+
+
+ENDING_SOON = timedelta(minutes=10)
+
+
+def grants_ending_notify(*, now=None) -> int:
+    """Beat: tell each requester once that their grant ends within 10 minutes."""
+    now = now or timezone.now()
+    told = 0
+    due = AccessRequest.objects.filter(
+        status=RequestStatus.APPROVED,
+        closed_at__isnull=True,
+        ending_notified_at__isnull=True,
+        grant_starts_at__lte=now,
+        grant_ends_at__gt=now,
+        grant_ends_at__lte=now + ENDING_SOON,
+    ).select_related("project")
+    for request in due:
+        with transaction.atomic():
+            if not AccessRequest.objects.filter(
+                pk=request.pk, ending_notified_at__isnull=True
+            ).update(ending_notified_at=now):
+                continue
+            minutes = max(1, request.seconds_left(now) // 60)
+            notify(
+                project=request.project,
+                kind="grant_ending",
+                subject=f"Your grant for {request.account_name} ends in {minutes} minutes",
+                body=f"Your grant for {request.account_name} ends in {minutes} minutes; its "
+                "console sessions end with it where revocation is on. Request again to go on.",
+                link=_link(request),
+                emails=[request.requester_email],
+            )
+        told += 1
+    return told
 
 
 def requests_expire(*, now=None) -> int:

@@ -17,3 +17,11 @@ def grants_close_task() -> int:
     from access_requests.services import grants_close
 
     return grants_close()
+
+
+@shared_task
+def grants_ending_task() -> int:
+    """Requesters whose grant ends within 10 minutes are told so, once."""
+    from access_requests.services import grants_ending_notify
+
+    return grants_ending_notify()

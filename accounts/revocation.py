@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account, RevocationPolicy
+from notifications.services import notify
 from pamsite.aws import revocation as iam_deny
 from pamsite.aws.chain import assume_bridge
 from pamsite.aws.errors import AwsError
@@ -159,6 +161,16 @@ def _session_revoke(*, actor, session: AccessSession, reason: str, via: str) -> 
         )
         revoked = access_sessions_mark_revoked(
             session_ids=[session.pk], actor=actor, reason=reason, policy_name=name, revoked_at=now
+        )
+        notify(
+            project=project,
+            kind="session_revoked",
+            subject=f"Your console session on {session.account_name} was revoked",
+            body=f"{(actor.email if actor else 'The app')} revoked your console session on "
+            f"{session.account_name} in {project.name}: {reason}. AWS refuses its requests "
+            "within a few minutes.",
+            link=reverse("sessions_audit:mine"),
+            emails=[session.user_email],
         )
         audit_event_record(
             actor=actor,

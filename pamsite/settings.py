@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "sessions_audit",
     "identity",
     "access_requests",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -216,6 +217,12 @@ CELERY_BEAT_SCHEDULE = {
     # Requests nobody answered expire; grants whose time is up close (sessions revoked).
     "expire-requests": {"task": "access_requests.tasks.requests_expire_task", "schedule": 60.0},
     "close-grants": {"task": "access_requests.tasks.grants_close_task", "schedule": 60.0},
+    # Notifications that could not be delivered at once are tried again.
+    "deliver-notifications": {
+        "task": "notifications.tasks.notifications_deliver_queued_task",
+        "schedule": 60.0,
+    },
+    "grants-ending-soon": {"task": "access_requests.tasks.grants_ending_task", "schedule": 60.0},
     # Deny policies whose sessions have all ended are removed from the target roles.
     "clean-up-revocations": {
         "task": "accounts.tasks.revocations_cleanup_task",
@@ -252,6 +259,10 @@ AWS_REGION = env("AWS_REGION", default=env("AWS_DEFAULT_REGION", default="us-eas
 PAM_FEDERATION_ENDPOINT = env("PAM_FEDERATION_ENDPOINT", default="")
 # The platform's AWS account id for trust policies; discovered with GetCallerIdentity if unset.
 PAM_PLATFORM_ACCOUNT_ID = env("PAM_PLATFORM_ACCOUNT_ID", default="")
+# Encrypts stored secrets (a project's Slack webhook URL): a Fernet key, made with
+# `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.
+# Unset: Slack webhooks cannot be saved (email notifications still work).
+PAM_ENCRYPTION_KEY = env("PAM_ENCRYPTION_KEY", default="")
 # The platform identity in GovCloud and China: a profile per partition (pamsite.aws.clients
 # reads the variable; checked here so a typo stops the start with a message).
 try:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("sessions_audit.urls")),
     path("", include("access_requests.urls")),
+    path("", include("notifications.urls")),
 ]
 
 if settings.PAM_SANDBOX:  # settings refuse PAM_SANDBOX without DEBUG

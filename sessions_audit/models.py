@@ -54,6 +54,10 @@ class AuditAction(models.TextChoices):
     GRANT_CLOSE = "grant.close", "Grant ended"
     BREAK_GLASS = "break_glass.use", "Break-glass access used"
     BREAK_GLASS_REVIEW = "break_glass.review", "Break-glass use reviewed"
+    NOTIFICATION_SENT = "notification.sent", "Notification sent"
+    NOTIFICATION_FAILED = "notification.failed", "Notification failed"
+    SLACK_SET = "slack.set", "Slack webhook set"
+    SLACK_REMOVE = "slack.remove", "Slack webhook removed"
     USER_UPDATE = "user.update", "User changed"
     USER_PASSWORD_SET = "user.password_set", "User's password set"
 

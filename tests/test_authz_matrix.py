@@ -24,6 +24,7 @@ from access_requests.models import AccessRequest, Review
 from access_requests.services import request_create
 from accounts.models import Account
 from identity.models import ConsolePreference
+from notifications.models import Notification, SlackChannel
 from resources.models import GroupRule, Invitation, Membership, Project, Resource
 from sessions_audit.models import AccessSession, AuditEvent
 from tests.factories import (
@@ -301,6 +302,14 @@ MATRIX: dict[str, Entry] = {
         kwargs=lambda w: {**_slug(w), "pk": w.access_request.pk},
         data=lambda w: {"comment": "matrix"},
     ),
+    # A project's Slack webhook: admins only (no PAM_ENCRYPTION_KEY in the matrix, so an
+    # admin's POST is refused with a message and stores nothing; removing none writes nothing).
+    "notifications:slack_set": Entry(
+        post=ADMIN_WRITE,
+        kwargs=_slug,
+        data=lambda w: {"webhook": "https://hooks.slack.com/services/x"},
+    ),
+    "notifications:slack_remove": Entry(post=ADMIN_WRITE, kwargs=_slug),
     "sessions_audit:list": Entry(get=AUDIT_READ, kwargs=_slug),
     "sessions_audit:export": Entry(get=AUDIT_READ, kwargs=_slug),
     "sessions_audit:detail": Entry(
@@ -372,6 +381,8 @@ def world():
 
 
 MODELS = (
+    Notification,
+    SlackChannel,
     AccessRequest,
     Review,
     ConsolePreference,

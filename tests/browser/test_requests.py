@@ -73,6 +73,10 @@ def test_request_approve_open_and_the_grant_ends(site, moto_server, chromium, sh
     assert session.grant_id == AccessRequest.objects.get().pk
     assert session.duration_seconds <= 1800
     console.close()
+    approving.goto(f"{site.url}/projects/{project.slug}/sessions/{session.pk}/")
+    expect(approving.get_by_test_id("session-grant")).to_contain_text(
+        "Rotate the leaked key; approved by ann@example.com"
+    )
 
     # The grant's time is up: the account asks for a request again.
     AccessRequest.objects.update(grant_ends_at=timezone.now())

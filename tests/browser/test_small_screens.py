@@ -91,10 +91,14 @@ def _pages(project, session):
         "sessions": f"/projects/{slug}/sessions/",
         "session": f"/projects/{slug}/sessions/{session.pk}/",
         "resources": f"/projects/{slug}/resources/",
+        "requests": f"/projects/{slug}/requests/",
+        "my-sessions": "/me/sessions/",
     }
 
 
-@pytest.mark.parametrize("name", ["accounts", "members", "sessions", "session", "resources"])
+@pytest.mark.parametrize(
+    "name", ["accounts", "members", "sessions", "session", "resources", "requests", "my-sessions"]
+)
 def test_no_page_scrolls_sideways_on_a_phone(site, page, shot, busy_project, name):
     admin, project, session = busy_project
     sign_in_as(page, site.url, admin)
