@@ -631,3 +631,28 @@ def test_admin_site_add_by_non_staff_writes_nothing(world, aws_calls, queued, ro
     assert response["Location"].startswith(reverse("admin:login"))
     assert snapshot() == before
     assert (aws_calls, queued) == ([], [])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_an_on_request_account_opens_for_no_role_without_a_grant(world, aws_calls, queued, role):
+    """Whoever clicks Access on an on-request account without a grant: nothing reaches AWS and
+    nothing is recorded (members and admins are sent to ask for it)."""
+    client = _client_for(world, role)
+    before = snapshot()
+    response = client.post(
+        reverse("accounts:access", kwargs={"slug": world.project.slug, "pk": world.gated.pk})
+    )
+    expected = {
+        "anonymous": LOGIN,
+        "non_member": 404,
+        "auditor": 403,
+        "other_admin": 404,
+        "staff": 404,
+    }.get(role, REDIRECT)
+    _assert_outcome(response, expected)
+    if expected == REDIRECT:
+        assert response["Location"].startswith(
+            reverse("access_requests:create", kwargs={"slug": world.project.slug})
+        )
+    assert snapshot() == before
+    assert aws_calls == []

@@ -199,3 +199,13 @@ def test_seed_refuses_without_an_aws_endpoint(sandbox_aws, monkeypatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL")
     with pytest.raises(CommandError, match="AWS_ENDPOINT_URL"):
         seed()
+
+
+def test_the_demo_admin_account_is_on_request_with_break_glass(sandbox_aws):
+    seed()
+    admin = Account.objects.get(resource__name=services.RESOURCE_NAME, name="Admin")
+    assert (admin.access_policy, admin.break_glass_allowed, admin.step_up_minutes) == (
+        "request",
+        True,
+        15,
+    )
