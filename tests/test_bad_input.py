@@ -363,6 +363,13 @@ def test_admin_site_refuses_a_role_outside_the_resources_aws_account(
             "description": "",
             "target_role_arn": OTHER_AWS_ACCOUNT_ROLES[case][0],
             "session_duration": 3600,
+            # The access policy's defaults, as the admin form fills them in.
+            "access_policy": "standing",
+            "approvals_required": 1,
+            "reason_required": "on",
+            "max_grant_seconds": 3600,
+            "pending_hours": 24,
+            "break_glass_seconds": 1800,
         },
         follow=True,
     )
