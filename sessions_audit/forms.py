@@ -4,7 +4,7 @@ from django import forms
 
 from accounts.models import Account
 from resources.models import Resource
-from sessions_audit.models import AccessSession
+from sessions_audit.models import AccessSession, AuditAction
 
 
 class IsoDateField(forms.DateField):
@@ -79,3 +79,18 @@ class SessionFilterForm(forms.Form):
         if since and until and since > until:
             self.add_error("until", "The end date is before the start date.")
         return data
+
+
+class AuditFilterForm(forms.Form):
+    """The Audit log's filters, read from the query string. Every field is optional."""
+
+    who = forms.CharField(
+        label="Who",
+        required=False,
+        max_length=254,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        help_text="The actor's email starts with this.",
+    )
+    action = forms.ChoiceField(choices=[("", "Any action"), *AuditAction.choices], required=False)
+    since = IsoDateField(label="From", required=False)
+    until = IsoDateField(label="To", required=False)

@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 
 from pamsite.aws.chain import sts_region
 from resources.models import Project
-from sessions_audit.models import AccessSession
+from sessions_audit.models import AccessSession, AuditEvent
 
 PAGE_SIZE = 50
 
@@ -106,3 +106,28 @@ def session_cloudtrail_command(session: AccessSession) -> str:
         f"aws cloudtrail lookup-events --lookup-attributes {shlex.quote(attribute)} "
         f"--start-time {start} --end-time {end} --region {shlex.quote(region)}"
     )
+
+
+def audit_events_page(
+    *, project: Project, who: str = "", action: str = "", since=None, until=None, before=None
+) -> tuple[list[AuditEvent], int | None]:
+    """A project's audit events matching the filters, newest first, PAGE_SIZE at a time:
+    keyset on the id (ids grow with time), `before` the last id of the previous page. Returns
+    the events and the next page's `before`, or None at the end."""
+    qs = AuditEvent.objects.filter(project=project)
+    if who:
+        qs = qs.filter(actor_email__istartswith=who.strip())
+    if action:
+        qs = qs.filter(action=action)
+    if since:
+        qs = qs.filter(created_at__gte=datetime.combine(since, time.min, tzinfo=UTC))
+    if until:
+        qs = qs.filter(
+            created_at__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
+        )
+    if before:
+        qs = qs.filter(pk__lt=before)
+    rows = list(qs.order_by("-id")[: PAGE_SIZE + 1])
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return rows, (rows[-1].pk if more else None)

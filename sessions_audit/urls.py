@@ -7,6 +7,7 @@ app_name = "sessions_audit"
 urlpatterns = [
     path("me/sessions/", views.my_sessions, name="mine"),
     path("projects/<slug:slug>/sessions/", views.session_list, name="list"),
+    path("projects/<slug:slug>/audit/", views.audit_log, name="audit"),
     path("projects/<slug:slug>/sessions/export.csv", views.session_export, name="export"),
     path("projects/<slug:slug>/sessions/<uuid:pk>/", views.session_detail, name="detail"),
 ]

@@ -13,9 +13,14 @@ from accounts.lifetime import console_lifetime
 from pamsite.pages import render_page
 from resources.pages import project_page
 from resources.permissions import Capability, project_for_view
-from sessions_audit.forms import SessionFilterForm
+from sessions_audit.forms import AuditFilterForm, SessionFilterForm
 from sessions_audit.models import AccessSession
-from sessions_audit.selectors import session_cloudtrail_command, sessions_filter, sessions_page
+from sessions_audit.selectors import (
+    audit_events_page,
+    session_cloudtrail_command,
+    sessions_filter,
+    sessions_page,
+)
 
 EXPORT_CHUNK_SIZE = 2000
 EXPORT_COLUMNS = [
@@ -160,9 +165,9 @@ def my_sessions(request):
     """Every person's own console sessions, in every project: live ones first with the time
     left, then the history, revocations with who and why."""
     sessions = list(
-        AccessSession.objects.filter(user=request.user).order_by("-created_at", "-id")[
-            : MY_SESSIONS_SHOWN + 1
-        ]
+        AccessSession.objects.filter(user=request.user)
+        .select_related("project")
+        .order_by("-created_at", "-id")[: MY_SESSIONS_SHOWN + 1]
     )
     more = len(sessions) > MY_SESSIONS_SHOWN
     sessions = sessions[:MY_SESSIONS_SHOWN]
@@ -177,3 +182,36 @@ def my_sessions(request):
             "shown": MY_SESSIONS_SHOWN,
         },
     )
+
+
+@require_GET
+@login_required
+def audit_log(request, slug):
+    """Every audit event of the project (admin changes, memberships and SSO syncs, requests,
+    reviews, revocations, notifications), for admins and auditors; filters and keyset pages."""
+    project, membership = _auditor_project(request, slug)
+    form = AuditFilterForm(request.GET or None)
+    events, next_before = [], None
+    if not form.is_bound or form.is_valid():
+        data = form.cleaned_data if form.is_bound else {}
+        before = request.GET.get("before", "")
+        events, next_before = audit_events_page(
+            project=project,
+            who=data.get("who", ""),
+            action=data.get("action", ""),
+            since=data.get("since"),
+            until=data.get("until"),
+            before=int(before) if before.isdigit() else None,
+        )
+    query = request.GET.copy()
+    query.pop("before", None)
+    context = project_page(
+        request,
+        project=project,
+        membership=membership,
+        tab="audit",
+        form=form,
+        events=events,
+        next_url=f"?{query.urlencode()}&before={next_before}" if next_before else "",
+    )
+    return render_page(request, "sessions_audit/audit_log.html", context)

@@ -311,6 +311,7 @@ MATRIX: dict[str, Entry] = {
     ),
     "notifications:slack_remove": Entry(post=ADMIN_WRITE, kwargs=_slug),
     "sessions_audit:list": Entry(get=AUDIT_READ, kwargs=_slug),
+    "sessions_audit:audit": Entry(get=AUDIT_READ, kwargs=_slug),
     "sessions_audit:export": Entry(get=AUDIT_READ, kwargs=_slug),
     "sessions_audit:detail": Entry(
         get=AUDIT_READ, kwargs=lambda w: {**_slug(w), "pk": w.session.pk}

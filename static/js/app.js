@@ -5,7 +5,8 @@
 // script or handler is used, so a CSP without 'unsafe-inline' holds.
 // Times: <time datetime="ISO" title="... UTC"> (the `when` template filter) shows UTC without
 // JavaScript; with it, the viewer's time zone and how long ago ("12 minutes ago"), or with
-// data-when="ends" how long until it ends ("ends in 23 minutes"). UTC stays on hover.
+// data-when="ends" how long until it ends ("ends in 23 minutes"); data-when="countdown" the
+// minutes and seconds left, ticking each second without asking the server. UTC stays on hover.
 (function () {
   "use strict";
 
@@ -83,6 +84,14 @@
       var date = new Date(element.getAttribute("datetime"));
       if (isNaN(date.getTime())) return;
       if (!element.title) element.title = element.textContent.trim();
+      if (element.dataset.when === "countdown") {
+        var left = Math.max(0, Math.floor((date.getTime() - now) / 1000));
+        var minutes = Math.floor(left / 60), secs = left % 60;
+        element.textContent = left > 0
+          ? minutes + ":" + (secs < 10 ? "0" : "") + secs + " left"
+          : "ended";
+        return;
+      }
       var ago = howLong(date, now);
       if (element.dataset.when === "ends") {
         ago = date.getTime() > now ? "ends " + ago : "ended " + ago;
@@ -132,6 +141,14 @@
   document.addEventListener("DOMContentLoaded", function () {
     setUp(document);
     window.setInterval(function () { showTimes(document); }, 30000);
+    // A countdown ticks in the page itself: no request to the server.
+    if (document.querySelector('time[data-when="countdown"]')) {
+      window.setInterval(function () {
+        document.querySelectorAll('time[data-when="countdown"]').forEach(function (element) {
+          showTimes(element.parentNode);
+        });
+      }, 1000);
+    }
   });
   document.addEventListener("htmx:load", function (event) { setUp(event.target); });
 })();
