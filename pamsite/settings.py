@@ -217,6 +217,11 @@ CELERY_BEAT_SCHEDULE = {
     # Requests nobody answered expire; grants whose time is up close (sessions revoked).
     "expire-requests": {"task": "access_requests.tasks.requests_expire_task", "schedule": 60.0},
     "close-grants": {"task": "access_requests.tasks.grants_close_task", "schedule": 60.0},
+    # What each ended session did, from CloudTrail (where the Resource opted in).
+    "fetch-session-events": {
+        "task": "sessions_audit.tasks.sessions_evidence_due_task",
+        "schedule": 120.0,
+    },
     # Notifications that could not be delivered at once are tried again.
     "deliver-notifications": {
         "task": "notifications.tasks.notifications_deliver_queued_task",

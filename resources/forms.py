@@ -30,6 +30,12 @@ class ResourceForm(forms.Form):
         help_text="Lets a revocation name the session exactly, and policies match on the "
         "project. Needs sts:TagSession in the same two places.",
     )
+    cloudtrail_enabled = forms.BooleanField(
+        label="Console activity: show what each session did, from CloudTrail",
+        required=False,
+        help_text="The Resource Role reads CloudTrail (cloudtrail:LookupEvents) after each "
+        "session; without it the session page gives the command to run by hand.",
+    )
 
 
 class MembershipForm(forms.Form):

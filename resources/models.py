@@ -184,6 +184,8 @@ class Resource(Validated):
     revocation_enabled = models.BooleanField("Revocation", default=False, db_default=False)
     source_identity_enabled = models.BooleanField("SourceIdentity", default=False, db_default=False)
     session_tags_enabled = models.BooleanField("Session tags", default=False, db_default=False)
+    # What each session did: the Resource Role may read CloudTrail (sessions_audit.evidence).
+    cloudtrail_enabled = models.BooleanField("Console activity", default=False, db_default=False)
 
     class Meta:
         ordering = ["name"]

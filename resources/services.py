@@ -66,11 +66,17 @@ def resource_fields(resource: Resource) -> dict:
         "revocation_enabled": resource.revocation_enabled,
         "source_identity_enabled": resource.source_identity_enabled,
         "session_tags_enabled": resource.session_tags_enabled,
+        "cloudtrail_enabled": resource.cloudtrail_enabled,
     }
 
 
 # An opt-in changes what hop 2 sends or what validation checks: the accounts validate again.
-OPT_INS = ("revocation_enabled", "source_identity_enabled", "session_tags_enabled")
+OPT_INS = (
+    "revocation_enabled",
+    "source_identity_enabled",
+    "session_tags_enabled",
+    "cloudtrail_enabled",
+)
 
 
 @transaction.atomic
@@ -84,6 +90,7 @@ def resource_create(
     revocation_enabled: bool = False,
     source_identity_enabled: bool = False,
     session_tags_enabled: bool = False,
+    cloudtrail_enabled: bool = False,
     via: str = VIA_APP,
 ) -> Resource:
     """Register an AWS account connection; its validation runs after commit."""
@@ -96,6 +103,7 @@ def resource_create(
         revocation_enabled=revocation_enabled,
         source_identity_enabled=source_identity_enabled,
         session_tags_enabled=session_tags_enabled,
+        cloudtrail_enabled=cloudtrail_enabled,
         created_by=actor,
     )
     _refuse_a_second_role_arn(resource)
@@ -127,6 +135,7 @@ def resource_update(
     revocation_enabled: bool | None = None,
     source_identity_enabled: bool | None = None,
     session_tags_enabled: bool | None = None,
+    cloudtrail_enabled: bool | None = None,
     via: str = VIA_APP,
 ) -> Resource:
     """Change a resource. A new Resource Role ARN sends it and every account under it back to
@@ -143,6 +152,7 @@ def resource_update(
         "revocation_enabled": revocation_enabled,
         "source_identity_enabled": source_identity_enabled,
         "session_tags_enabled": session_tags_enabled,
+        "cloudtrail_enabled": cloudtrail_enabled,
     }
     for name, value in chosen.items():
         if value is not None:

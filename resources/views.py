@@ -130,6 +130,7 @@ def policy_documents(*, project, resource=None, resource_role_arn: str | None) -
         revocation=bool(resource and resource.revocation_enabled),
         source_identity=bool(resource and resource.source_identity_enabled),
         session_tags=bool(resource and resource.session_tags_enabled),
+        cloudtrail=bool(resource and resource.cloudtrail_enabled),
     )
     if targets:
         permissions_help = (

@@ -262,3 +262,56 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_email} {self.action} {self.target}"
+
+
+class SessionEvent(models.Model):
+    """One CloudTrail event of a console session (sessions_audit.evidence writes them; the same
+    event is never stored twice)."""
+
+    session = models.ForeignKey(AccessSession, on_delete=models.PROTECT, related_name="events")
+    event_id = models.CharField(max_length=100)
+    event_time = models.DateTimeField()
+    event_name = models.CharField(max_length=200)
+    event_source = models.CharField(max_length=200)
+    region = models.CharField(max_length=32, blank=True)
+    read_only = models.BooleanField(null=True)
+    error_code = models.CharField(max_length=200, blank=True)
+    resources = models.JSONField(default=list, blank=True)
+    request_id = models.CharField(max_length=200, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-event_time", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "event_id"], name="session_event_once")
+        ]
+        indexes = [
+            models.Index(fields=["session", "-event_time", "-id"], name="session_event_time")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_source} {self.event_name}"
+
+    @property
+    def is_write(self) -> bool:
+        return self.read_only is False
+
+    @property
+    def service(self) -> str:
+        return self.event_source.split(".", 1)[0]
+
+
+class SessionEvidence(models.Model):
+    """When a session's CloudTrail events were last fetched, and what came of it."""
+
+    session = models.OneToOneField(
+        AccessSession, on_delete=models.PROTECT, related_name="evidence", primary_key=True
+    )
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    fetches = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    writes = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"evidence of {self.session_id}"

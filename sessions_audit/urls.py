@@ -10,4 +10,9 @@ urlpatterns = [
     path("projects/<slug:slug>/audit/", views.audit_log, name="audit"),
     path("projects/<slug:slug>/sessions/export.csv", views.session_export, name="export"),
     path("projects/<slug:slug>/sessions/<uuid:pk>/", views.session_detail, name="detail"),
+    path(
+        "projects/<slug:slug>/sessions/<uuid:pk>/fetch-events/",
+        views.session_events_fetch_view,
+        name="fetch_events",
+    ),
 ]

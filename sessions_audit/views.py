@@ -2,19 +2,23 @@
 
 import csv
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import OWN_FAILURE_CODES
 from accounts.lifetime import console_lifetime
 from pamsite.pages import render_page
 from resources.pages import project_page
 from resources.permissions import Capability, project_for_view
+from sessions_audit.evidence import session_events_fetch
 from sessions_audit.forms import AuditFilterForm, SessionFilterForm
-from sessions_audit.models import AccessSession
+from sessions_audit.models import AccessSession, SessionEvidence
 from sessions_audit.selectors import (
     audit_events_page,
     session_cloudtrail_command,
@@ -152,8 +156,60 @@ def session_detail(request, slug, pk):
             if session.duration_seconds and session.expires_at
             else None
         ),
+        **_activity(request, session),
     )
     return render_page(request, "sessions_audit/session_detail.html", context)
+
+
+EVENTS_SHOWN = 100
+
+
+def _activity(request, session) -> dict:
+    """What this session did (CloudTrail): counts by service, the events newest first with
+    keyset pages (?events_before=<id>), when they were fetched."""
+    events = session.events.all()
+    before = request.GET.get("events_before", "")
+    last = events.filter(pk=int(before)).first() if before.isdigit() else None
+    page = (
+        events.filter(
+            Q(event_time__lt=last.event_time) | Q(event_time=last.event_time, pk__lt=last.pk)
+        )
+        if last
+        else events
+    )
+    rows = list(page.order_by("-event_time", "-id")[: EVENTS_SHOWN + 1])
+    by_service = {}
+    for source, count in (
+        events.values_list("event_source").annotate(n=Count("id")).order_by("-n", "event_source")
+    ):
+        by_service[source.split(".", 1)[0]] = count
+    return {
+        "activity_on": session.resource.cloudtrail_enabled,
+        "evidence": SessionEvidence.objects.filter(session=session).first(),
+        "events": rows[:EVENTS_SHOWN],
+        "events_more": rows[EVENTS_SHOWN - 1].pk if len(rows) > EVENTS_SHOWN else None,
+        "by_service": by_service,
+    }
+
+
+@require_POST
+@login_required
+def session_events_fetch_view(request, slug, pk):
+    """An admin's "Fetch now": the session's CloudTrail events, at once."""
+    project, _ = project_for_view(
+        user=request.user, slug=slug, capability=Capability.MANAGE_PROJECT
+    )
+    session = get_object_or_404(AccessSession, project=project, pk=pk)
+    try:
+        evidence = session_events_fetch(session=session, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if evidence.last_error:
+            messages.error(request, f"CloudTrail could not be read: {evidence.last_error}")
+        else:
+            messages.success(request, f"Fetched: {session.events.count()} events so far.")
+    return redirect("sessions_audit:detail", slug=project.slug, pk=session.pk)
 
 
 MY_SESSIONS_SHOWN = 100

@@ -26,7 +26,7 @@ from accounts.models import Account
 from identity.models import ConsolePreference
 from notifications.models import Notification, SlackChannel
 from resources.models import GroupRule, Invitation, Membership, Project, Resource
-from sessions_audit.models import AccessSession, AuditEvent
+from sessions_audit.models import AccessSession, AuditEvent, SessionEvent, SessionEvidence
 from tests.factories import (
     AccessSessionFactory,
     AccountFactory,
@@ -312,6 +312,10 @@ MATRIX: dict[str, Entry] = {
     "notifications:slack_remove": Entry(post=ADMIN_WRITE, kwargs=_slug),
     "sessions_audit:list": Entry(get=AUDIT_READ, kwargs=_slug),
     "sessions_audit:audit": Entry(get=AUDIT_READ, kwargs=_slug),
+    # Console activity is off for the world's Resource: an admin is told so, nothing is read.
+    "sessions_audit:fetch_events": Entry(
+        post=ADMIN_WRITE, kwargs=lambda w: {**_slug(w), "pk": w.session.pk}
+    ),
     "sessions_audit:export": Entry(get=AUDIT_READ, kwargs=_slug),
     "sessions_audit:detail": Entry(
         get=AUDIT_READ, kwargs=lambda w: {**_slug(w), "pk": w.session.pk}
@@ -382,6 +386,8 @@ def world():
 
 
 MODELS = (
+    SessionEvent,
+    SessionEvidence,
     Notification,
     SlackChannel,
     AccessRequest,
@@ -529,6 +535,7 @@ PK_URLS = {
     "accounts:sessions_revoke": lambda w: w.account.pk,
     "accounts:session_revoke": lambda w: w.session.pk,
     "sessions_audit:detail": lambda w: w.session.pk,
+    "sessions_audit:fetch_events": lambda w: w.session.pk,
     "access_requests:detail": lambda w: w.access_request.pk,
     "access_requests:review": lambda w: w.access_request.pk,
     "access_requests:cancel": lambda w: w.access_request.pk,

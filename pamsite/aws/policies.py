@@ -82,6 +82,7 @@ def resource_role_permissions_policy(
     revocation: bool = False,
     source_identity: bool = False,
     session_tags: bool = False,
+    cloudtrail: bool = False,
 ) -> dict:
     """Permissions policy of the Resource Role: sts:AssumeRole on the target roles.
 
@@ -112,6 +113,16 @@ def resource_role_permissions_policy(
                 "Effect": "Allow",
                 "Action": REVOCATION_ACTIONS,
                 "Resource": targets[0] if len(targets) == 1 else targets,
+            }
+        )
+    if cloudtrail:
+        # LookupEvents has no resource-level permissions: "*" is the only Resource it takes.
+        statements.append(
+            {
+                "Sid": "PamResourceRoleReadsCloudTrail",
+                "Effect": "Allow",
+                "Action": "cloudtrail:LookupEvents",
+                "Resource": "*",
             }
         )
     return {"Version": VERSION, "Statement": statements}
@@ -177,6 +188,7 @@ def resource_policies(
     revocation: bool = False,
     source_identity: bool = False,
     session_tags: bool = False,
+    cloudtrail: bool = False,
 ) -> PolicySet:
     """All three documents for a project (its UUID is `external_id`) and one resource, with
     the statements its opt-ins need."""
@@ -191,6 +203,7 @@ def resource_policies(
             revocation=revocation,
             source_identity=source_identity,
             session_tags=session_tags,
+            cloudtrail=cloudtrail,
         ),
         target_role_trust=target_role_trust_policy(
             resource_role_arn=resource_role_arn,

@@ -69,6 +69,15 @@ def _documents():
         False,
     )
     yield "revoke-older", revocation.older_sessions_document(before=NOW), False
+    yield (
+        "permissions-with-cloudtrail",
+        policies.resource_role_permissions_policy(
+            resource_role_arn="arn:aws:iam::123456789012:role/PamBridge",
+            target_role_arns=["arn:aws:iam::123456789012:role/ReadOnly"],
+            cloudtrail=True,
+        ),
+        False,
+    )
 
 
 DOCUMENTS = list(_documents())
