@@ -27,6 +27,7 @@ def account_validate(*, account_id: int, final_attempt: bool = True) -> Account 
         "resource__revocation_enabled": resource.revocation_enabled,
         "resource__source_identity_enabled": resource.source_identity_enabled,
         "resource__session_tags_enabled": resource.session_tags_enabled,
+        "resource__cloudtrail_enabled": resource.cloudtrail_enabled,
     }
 
     def check():
@@ -42,6 +43,7 @@ def account_validate(*, account_id: int, final_attempt: bool = True) -> Account 
                 session_id=aws_validation.VALIDATION_SESSION_NAME,
             ),
             revocation=resource.revocation_enabled,
+            cloudtrail=resource.cloudtrail_enabled,
         )
 
     outcome(

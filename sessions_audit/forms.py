@@ -56,6 +56,11 @@ class SessionFilterForm(forms.Form):
     status = forms.ChoiceField(
         choices=[("", "Any status"), *AccessSession.Status.choices], required=False
     )
+    activity = forms.ChoiceField(
+        label="Console activity",
+        choices=[("", "Any"), ("writes", "With write calls"), ("errors", "With errors")],
+        required=False,
+    )
     since = IsoDateField(label="From", required=False)
     until = IsoDateField(
         label="To",

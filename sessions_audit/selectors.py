@@ -30,6 +30,7 @@ def sessions_filter(
     status: str = "",
     since=None,
     until=None,
+    activity: str = "",
 ) -> QuerySet[AccessSession]:
     """A project's sessions matching the filters, newest first. Rows read their status through
     AccessSession.effective_status; `.values()` readers add `with_effective_status()`."""
@@ -42,6 +43,10 @@ def sessions_filter(
         qs = qs.filter(resource=resource)
     if status:
         qs = qs.with_status(status)
+    if activity == "writes":
+        qs = qs.filter(evidence__writes__gt=0)
+    elif activity == "errors":
+        qs = qs.filter(evidence__errors__gt=0)
     if since:
         qs = qs.filter(created_at__gte=datetime.combine(since, time.min, tzinfo=UTC))
     if until:
@@ -88,7 +93,7 @@ def sessions_page(
         qs = qs.filter(
             Q(created_at__lte=created_at) & (Q(created_at__lt=created_at) | Q(id__lt=ident))
         )
-    rows = list(qs[: size + 1])
+    rows = list(qs.select_related("evidence")[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     return SessionPage(rows, cursor_encode(rows[-1]) if more and rows else None)

@@ -143,6 +143,7 @@ def target_role_check(
     region: str | None,
     extras: chain.Hop2Extras | None = None,
     revocation: bool = False,
+    cloudtrail: bool = False,
 ) -> TargetCheck:
     """Both hops as an Access click makes them, with the account's duration, the session
     name "pam-validation" and the Resource's SourceIdentity and tags (`extras`): a trust
@@ -166,7 +167,50 @@ def target_role_check(
     findings = []
     if revocation:
         findings.append(_revocation_readiness(bridge.credentials, target_role_arn).as_dict())
+    if cloudtrail:
+        findings.append(_cloudtrail_readiness(bridge.credentials, target_role_arn).as_dict())
     return TargetCheck(assumed_role_arn=target.assumed_role_arn, findings=findings)
+
+
+def _cloudtrail_readiness(credentials: chain.Credentials, target_role_arn: str) -> lint.Finding:
+    """One LookupEvents call (a single result) with the Resource Role's session."""
+    arn = parse_role_arn(target_role_arn)
+    region = region_in_partition(arn.partition, None)
+    try:
+        clients.botocore_session().create_client(
+            "cloudtrail",
+            region_name=region,
+            aws_access_key_id=credentials.access_key_id,
+            aws_secret_access_key=credentials.secret_access_key,
+            aws_session_token=credentials.session_token,
+            config=clients.CLIENT_CONFIG,
+        ).lookup_events(MaxResults=1)
+    except botocore.exceptions.ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in ("AccessDeniedException", "AccessDenied"):
+            return lint.Finding(
+                "ConsoleActivityNotReady",
+                f"Console activity cannot be read: CloudTrail answered {code} to the Resource "
+                "Role.",
+                fix='Add {"Effect": "Allow", "Action": "cloudtrail:LookupEvents", '
+                '"Resource": "*"} to its permissions policy.',
+            )
+        return lint.Finding(
+            "ConsoleActivityNotChecked",
+            f"Console activity was not checked: CloudTrail answered {code or 'an error'}.",
+            level="note",
+        )
+    except Exception as exc:  # noqa: BLE001 - a check, never a failed validation
+        return lint.Finding(
+            "ConsoleActivityNotChecked",
+            f"Console activity was not checked ({type(exc).__name__}).",
+            level="note",
+        )
+    return lint.Finding(
+        "ConsoleActivityReady",
+        f"Console activity ready: the Resource Role may read CloudTrail in {region}.",
+        level="note",
+    )
 
 
 def _revocation_readiness(credentials: chain.Credentials, target_role_arn: str) -> lint.Finding:

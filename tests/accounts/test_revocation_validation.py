@@ -48,3 +48,12 @@ def test_access_with_source_identity_and_tags_records_them(client, access_world)
     session = AccessSession.objects.get()
     assert session.source_identity == session.role_session_name == access_world.member.email
     assert session.tagged is True
+
+
+def test_console_activity_is_checked_with_a_lookup(access_world, monkeypatch):
+    """moto does not implement LookupEvents: the check says it was not checked, and the
+    account stays valid (Access does not depend on it)."""
+    Resource.objects.filter(pk=access_world.resource.pk).update(cloudtrail_enabled=True)
+    account = account_validate(account_id=access_world.account.pk)
+    assert account.validation_status == "valid"
+    assert _codes(account) in (["ConsoleActivityNotChecked"], ["ConsoleActivityReady"])

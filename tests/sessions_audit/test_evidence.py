@@ -191,3 +191,16 @@ def test_the_session_page_shows_what_it_did_and_admins_fetch_now(client, trail, 
         reverse("sessions_audit:fetch_events", args=[session.project.slug, session.pk])
     )
     assert refused.status_code == 403
+
+
+def test_the_sessions_list_counts_writes_and_filters_on_them(client, session):
+    quiet = AccessSessionFactory(account=session.account)
+    SessionEvidence.objects.create(session=session, fetches=1, writes=3, errors=1)
+    SessionEvidence.objects.create(session=quiet, fetches=1, writes=0)
+    auditor = MembershipFactory(project=session.project, role=Membership.Role.AUDITOR).user
+    client.force_login(auditor)
+    url = reverse("sessions_audit:list", args=[session.project.slug])
+    assert {s.pk for s in client.get(url, {"activity": "writes"}).context["page"].sessions} == {
+        session.pk
+    }
+    assert "1 err" in client.get(url).content.decode()
