@@ -113,12 +113,10 @@ def session_cloudtrail_command(session: AccessSession) -> str:
     )
 
 
-def audit_events_page(
-    *, project: Project, who: str = "", action: str = "", since=None, until=None, before=None
-) -> tuple[list[AuditEvent], int | None]:
-    """A project's audit events matching the filters, newest first, PAGE_SIZE at a time:
-    keyset on the id (ids grow with time), `before` the last id of the previous page. Returns
-    the events and the next page's `before`, or None at the end."""
+def audit_events_filter(
+    *, project: Project, who: str = "", action: str = "", since=None, until=None
+) -> QuerySet[AuditEvent]:
+    """A project's audit events matching the filters, newest first."""
     qs = AuditEvent.objects.filter(project=project)
     if who:
         qs = qs.filter(actor_email__istartswith=who.strip())
@@ -130,9 +128,19 @@ def audit_events_page(
         qs = qs.filter(
             created_at__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
         )
+    return qs.order_by("-id")
+
+
+def audit_events_page(
+    *, project: Project, who: str = "", action: str = "", since=None, until=None, before=None
+) -> tuple[list[AuditEvent], int | None]:
+    """audit_events_filter, PAGE_SIZE at a time: keyset on the id (ids grow with time),
+    `before` the last id of the previous page. Returns the events and the next page's
+    `before`, or None at the end."""
+    qs = audit_events_filter(project=project, who=who, action=action, since=since, until=until)
     if before:
         qs = qs.filter(pk__lt=before)
-    rows = list(qs.order_by("-id")[: PAGE_SIZE + 1])
+    rows = list(qs[: PAGE_SIZE + 1])
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     return rows, (rows[-1].pk if more else None)

@@ -8,6 +8,12 @@ urlpatterns = [
     path("me/sessions/", views.my_sessions, name="mine"),
     path("projects/<slug:slug>/sessions/", views.session_list, name="list"),
     path("projects/<slug:slug>/audit/", views.audit_log, name="audit"),
+    path("projects/<slug:slug>/audit/export", views.audit_export, name="audit_export"),
+    path(
+        "projects/<slug:slug>/sessions/<uuid:pk>/evidence.json",
+        views.session_evidence,
+        name="evidence",
+    ),
     path("projects/<slug:slug>/sessions/export.csv", views.session_export, name="export"),
     path("projects/<slug:slug>/sessions/<uuid:pk>/", views.session_detail, name="detail"),
     path(

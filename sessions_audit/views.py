@@ -1,12 +1,15 @@
 """Audit review: the sessions of a project, one session, and a CSV export of a filter."""
 
 import csv
+import json
+import uuid
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -20,6 +23,7 @@ from sessions_audit.evidence import session_events_fetch
 from sessions_audit.forms import AuditFilterForm, SessionFilterForm
 from sessions_audit.models import AccessSession, SessionEvidence
 from sessions_audit.selectors import (
+    audit_events_filter,
     audit_events_page,
     session_cloudtrail_command,
     sessions_filter,
@@ -131,9 +135,153 @@ def session_export(request, slug):
         # A CSV of nothing would pass for "no sessions matched": the list page instead, with
         # the filter's errors, and nothing exported.
         return _session_list_page(request, project, membership, form=form, qs=qs, status=400)
+    return _download(request, project, "sessions", _csv_rows(qs), _jsonl_rows(qs))
+
+
+def _download(request, project, what: str, csv_rows, jsonl_rows):
+    """The export as CSV (?format=csv, the default) or JSON Lines (?format=jsonl), streamed."""
+    jsonl = request.GET.get("format") == "jsonl"
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-    response = StreamingHttpResponse(_csv_rows(qs), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="sessions-{project.slug}-{stamp}.csv"'
+    response = StreamingHttpResponse(
+        jsonl_rows if jsonl else csv_rows,
+        content_type="application/x-ndjson; charset=utf-8" if jsonl else "text/csv; charset=utf-8",
+    )
+    extension = "jsonl" if jsonl else "csv"
+    response["Content-Disposition"] = (
+        f'attachment; filename="{what}-{project.slug}-{stamp}.{extension}"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _json_value(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _jsonl_rows(qs):
+    fields = [field for _, field in EXPORT_COLUMNS]
+    names = [name for name, _ in EXPORT_COLUMNS]
+    for row in (
+        qs.with_effective_status().values_list(*fields).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    ):
+        yield json.dumps(dict(zip(names, map(_json_value, row), strict=True))) + "\n"
+
+
+AUDIT_COLUMNS = ["created_at", "actor_email", "action", "target", "detail", "id"]
+
+
+def _audit_filtered(request, project):
+    form = AuditFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return form, None
+    data = form.cleaned_data if form.is_bound else {}
+    return form, audit_events_filter(
+        project=project,
+        who=data.get("who", ""),
+        action=data.get("action", ""),
+        since=data.get("since"),
+        until=data.get("until"),
+    )
+
+
+def _audit_csv(qs):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(AUDIT_COLUMNS)
+    for row in qs.values_list(*AUDIT_COLUMNS).iterator(chunk_size=EXPORT_CHUNK_SIZE):
+        values = [json.dumps(v) if isinstance(v, dict) else v for v in row]
+        yield writer.writerow([_csv_cell(value) for value in values])
+
+
+def _audit_jsonl(qs):
+    for row in qs.values_list(*AUDIT_COLUMNS).iterator(chunk_size=EXPORT_CHUNK_SIZE):
+        yield json.dumps(dict(zip(AUDIT_COLUMNS, map(_json_value, row), strict=True))) + "\n"
+
+
+@require_GET
+@login_required
+def audit_export(request, slug):
+    """The project's audit events matching the filters, as CSV or JSON Lines, streamed."""
+    project, membership = _auditor_project(request, slug)
+    form, qs = _audit_filtered(request, project)
+    if qs is None:
+        messages.error(
+            request,
+            "The filter is not valid: "
+            + " ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()),
+        )
+        return redirect("sessions_audit:audit", slug=project.slug)
+    return _download(request, project, "audit", _audit_csv(qs), _audit_jsonl(qs))
+
+
+@require_GET
+@login_required
+def session_evidence(request, slug, pk):
+    """One session's evidence as a JSON document: the record, its request and approvals, its
+    revocation, its CloudTrail events."""
+    project, _ = _auditor_project(request, slug)
+    session = get_object_or_404(
+        AccessSession.objects.select_related("grant"), project=project, pk=pk
+    )
+    record = {name: _json_value(getattr(session, field)) for name, field in EXPORT_COLUMNS}
+    grant = session.grant
+    document = {
+        "session": record,
+        "stepped_up": {
+            "method": session.step_up_method,
+            "at": _json_value(session.stepped_up_at),
+        }
+        if session.stepped_up_at
+        else None,
+        "source_identity": session.source_identity,
+        "tagged": session.tagged,
+        "request": {
+            "id": str(grant.pk),
+            "requester": grant.requester_email,
+            "reason": grant.reason,
+            "ticket": grant.ticket,
+            "break_glass": grant.break_glass,
+            "grant": [_json_value(grant.grant_starts_at), _json_value(grant.grant_ends_at)],
+            "reviews": [
+                {
+                    "reviewer": r.reviewer_email,
+                    "decision": r.decision,
+                    "comment": r.comment,
+                    "at": _json_value(r.created_at),
+                }
+                for r in grant.reviews.all()
+            ],
+        }
+        if grant
+        else None,
+        "revocation": {
+            "at": _json_value(session.revoked_at),
+            "by": session.revoked_by_email,
+            "reason": session.revoke_reason,
+            "policy": session.revocation_policy,
+        }
+        if session.revoked_at
+        else None,
+        "cloudtrail_events": [
+            {
+                "time": _json_value(e.event_time),
+                "source": e.event_source,
+                "name": e.event_name,
+                "region": e.region,
+                "read_only": e.read_only,
+                "error_code": e.error_code,
+                "resources": e.resources,
+                "request_id": e.request_id,
+                "event": e.raw,
+            }
+            for e in session.events.order_by("event_time", "id")
+        ],
+    }
+    response = JsonResponse(document, json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="session-{session.pk}.json"'
     response["Cache-Control"] = "no-store"
     return response
 

@@ -312,6 +312,10 @@ MATRIX: dict[str, Entry] = {
     "notifications:slack_remove": Entry(post=ADMIN_WRITE, kwargs=_slug),
     "sessions_audit:list": Entry(get=AUDIT_READ, kwargs=_slug),
     "sessions_audit:audit": Entry(get=AUDIT_READ, kwargs=_slug),
+    "sessions_audit:audit_export": Entry(get=AUDIT_READ, kwargs=_slug),
+    "sessions_audit:evidence": Entry(
+        get=AUDIT_READ, kwargs=lambda w: {**_slug(w), "pk": w.session.pk}
+    ),
     # Console activity is off for the world's Resource: an admin is told so, nothing is read.
     "sessions_audit:fetch_events": Entry(
         post=ADMIN_WRITE, kwargs=lambda w: {**_slug(w), "pk": w.session.pk}
@@ -536,6 +540,7 @@ PK_URLS = {
     "accounts:session_revoke": lambda w: w.session.pk,
     "sessions_audit:detail": lambda w: w.session.pk,
     "sessions_audit:fetch_events": lambda w: w.session.pk,
+    "sessions_audit:evidence": lambda w: w.session.pk,
     "access_requests:detail": lambda w: w.access_request.pk,
     "access_requests:review": lambda w: w.access_request.pk,
     "access_requests:cancel": lambda w: w.access_request.pk,

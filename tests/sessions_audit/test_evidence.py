@@ -204,3 +204,35 @@ def test_the_sessions_list_counts_writes_and_filters_on_them(client, session):
         session.pk
     }
     assert "1 err" in client.get(url).content.decode()
+
+
+def test_exports_as_json_lines_and_one_sessions_evidence_document(client, session):
+    from sessions_audit.models import AuditAction
+    from sessions_audit.services import audit_event_record
+
+    SessionEvent.objects.create(
+        session=session,
+        event_id="ev-9",
+        event_time=timezone.now(),
+        event_name="GetObject",
+        event_source="s3.amazonaws.com",
+        read_only=True,
+    )
+    audit_event_record(
+        actor=None, action=AuditAction.SLACK_SET, project=session.project, target="=cmd"
+    )
+    auditor = MembershipFactory(project=session.project, role=Membership.Role.AUDITOR).user
+    client.force_login(auditor)
+    slug = session.project.slug
+    lines = b"".join(
+        client.get(
+            reverse("sessions_audit:export", args=[slug]), {"format": "jsonl"}
+        ).streaming_content
+    ).splitlines()
+    assert [json.loads(line)["session_id"] for line in lines] == [str(session.pk)]
+    audit = client.get(reverse("sessions_audit:audit_export", args=[slug]))
+    assert b"'=cmd" in b"".join(audit.streaming_content)  # a formula is neutralised in CSV
+    document = client.get(reverse("sessions_audit:evidence", args=[slug, session.pk])).json()
+    assert document["session"]["session_id"] == str(session.pk)
+    assert [e["name"] for e in document["cloudtrail_events"]] == ["GetObject"]
+    assert document["request"] is None and document["revocation"] is None
