@@ -8,6 +8,7 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, Q
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -114,7 +115,55 @@ class _Echo:
         return value
 
 
+# On PostgreSQL the export is written by the server (COPY): each column as the Python path
+# writes it, text with a leading formula character neutralised as _csv_cell does.
+_TIMESTAMP_FIELDS = {"created_at", "expires_at"}
+_PLAIN_FIELDS = {"id", "duration_seconds"}
+
+
+def _copy_expression(field: str, name: str) -> str:
+    column = f's."{field}"'
+    if field in _TIMESTAMP_FIELDS:
+        # As str(datetime) writes an aware UTC time: 2026-12-01 10:00:00.123456+00:00
+        # (the fraction only when there is one). "%%": psycopg's placeholder syntax.
+        micro = f"(date_part('microseconds', {column})::bigint %% 1000000)"
+        text = (
+            f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || CASE WHEN "
+            f"{micro} <> 0 THEN '.' || lpad({micro}::text, 6, '0') ELSE '' END || '+00:00'"
+        )
+    elif field == "source_ip":
+        text = f"host({column})"
+    elif field in _PLAIN_FIELDS:
+        text = f"{column}::text"
+    else:
+        quote = "''''"  # SQL for a one-character string holding a single quote
+        text = (
+            f"CASE WHEN left({column}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
+            f"THEN {quote} || {column} ELSE {column} END"
+        )
+    return f'{text} AS "{name}"'
+
+
+def _copy_csv_rows(qs):
+    """The export on PostgreSQL: the same columns and cells, written by the server with
+    COPY ... TO STDOUT (CSV) and streamed through psycopg 3 as it comes: no Python per row."""
+    fields = [field for _, field in EXPORT_COLUMNS]
+    inner, params = qs.with_effective_status().values_list(*fields).query.sql_with_params()
+    select = ", ".join(_copy_expression(field, name) for name, field in EXPORT_COLUMNS)
+    # Built from the constant columns above and the ORM's own SQL, its values as parameters.
+    sql = (
+        f"COPY (SELECT {select} FROM ({inner}) AS s "  # noqa: S608
+        'ORDER BY s."created_at" DESC, s."id" DESC) TO STDOUT WITH (FORMAT csv, HEADER true)'
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(sql, params) as copy:
+        for block in copy:
+            yield bytes(block)
+
+
 def _csv_rows(qs):
+    if connection.vendor == "postgresql":
+        yield from _copy_csv_rows(qs)
+        return
     writer = csv.writer(_Echo())
     yield writer.writerow([name for name, _ in EXPORT_COLUMNS])
     fields = [field for _, field in EXPORT_COLUMNS]
