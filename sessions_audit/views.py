@@ -118,6 +118,7 @@ class _Echo:
 # On PostgreSQL the export is written by the server (COPY): each column as the Python path
 # writes it, text with a leading formula character neutralised as _csv_cell does.
 _TIMESTAMP_FIELDS = {"created_at", "expires_at"}
+COPY_CHUNK_BYTES = 1 << 20
 _PLAIN_FIELDS = {"id", "duration_seconds"}
 
 
@@ -155,9 +156,18 @@ def _copy_csv_rows(qs):
         f"COPY (SELECT {select} FROM ({inner}) AS s "  # noqa: S608
         'ORDER BY s."created_at" DESC, s."id" DESC) TO STDOUT WITH (FORMAT csv, HEADER true)'
     )
+    pending, size = [], 0
     with connection.cursor() as cursor, cursor.cursor.copy(sql, params) as copy:
+        # psycopg hands over the server's messages (a row or so each): joined into chunks of
+        # about COPY_CHUNK_BYTES, so the WSGI server writes a few hundred times, not a million.
         for block in copy:
-            yield bytes(block)
+            pending.append(bytes(block))
+            size += len(block)
+            if size >= COPY_CHUNK_BYTES:
+                yield b"".join(pending)
+                pending, size = [], 0
+    if pending:
+        yield b"".join(pending)
 
 
 def _csv_rows(qs):
