@@ -17,7 +17,7 @@ class RequestForm(forms.Form):
     starts_at = forms.DateTimeField(
         label="Starting",
         required=False,
-        help_text="Empty: as soon as it is approved. A time (your time zone) schedules it.",
+        help_text="Empty: as soon as it is approved. A date and time in UTC schedules it.",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     break_glass = forms.BooleanField(
