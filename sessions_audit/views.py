@@ -125,13 +125,9 @@ _PLAIN_FIELDS = {"id", "duration_seconds"}
 def _copy_expression(field: str, name: str) -> str:
     column = f's."{field}"'
     if field in _TIMESTAMP_FIELDS:
-        # As str(datetime) writes an aware UTC time: 2026-12-01 10:00:00.123456+00:00
-        # (the fraction only when there is one). "%%": psycopg's placeholder syntax.
-        micro = f"(date_part('microseconds', {column})::bigint %% 1000000)"
-        text = (
-            f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || CASE WHEN "
-            f"{micro} <> 0 THEN '.' || lpad({micro}::text, 6, '0') ELSE '' END || '+00:00'"
-        )
+        # As str(datetime) writes an aware UTC time: 2026-12-01 10:00:00.123456+00:00, the
+        # fraction only when there is one, which is also how PostgreSQL writes a timestamp.
+        text = f"({column} AT TIME ZONE 'UTC')::text || '+00:00'"
     elif field == "source_ip":
         text = f"host({column})"
     elif field in _PLAIN_FIELDS:
@@ -157,6 +153,10 @@ def _copy_csv_rows(qs):
         'ORDER BY s."created_at" DESC, s."id" DESC) TO STDOUT WITH (FORMAT csv, HEADER true)'
     )
     pending, size = [], 0
+    with connection.cursor() as cursor:
+        # The timestamp columns are PostgreSQL's text form, which this style fixes (its
+        # default): 2026-12-01 10:00:00.123456.
+        cursor.execute("SET datestyle TO 'ISO, MDY'")
     with connection.cursor() as cursor, cursor.cursor.copy(sql, params) as copy:
         # psycopg hands over the server's messages (a row or so each): joined into chunks of
         # about COPY_CHUNK_BYTES, so the WSGI server writes a few hundred times, not a million.
