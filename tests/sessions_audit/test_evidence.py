@@ -236,3 +236,47 @@ def test_exports_as_json_lines_and_one_sessions_evidence_document(client, sessio
     assert document["session"]["session_id"] == str(session.pk)
     assert [e["name"] for e in document["cloudtrail_events"]] == ["GetObject"]
     assert document["request"] is None and document["revocation"] is None
+
+
+def test_the_limiter_holds_across_processes_on_redis(settings):
+    """The same limit with the production cache (Redis): four processes, each its own
+    connection, share the 2-a-second budget of one account and region."""
+    import os
+    import subprocess
+    import sys
+
+    import redis
+
+    url = os.environ.get("PAM_TEST_REDIS_URL", "redis://127.0.0.1:6379/12")
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        from tests.conftest import service_unavailable
+
+        service_unavailable("Redis")
+    code = (
+        "import os, time, django\n"
+        "os.environ['DJANGO_SETTINGS_MODULE'] = 'pamsite.settings'\n"
+        "django.setup()\n"
+        "from sessions_audit.evidence import throttle_for\n"
+        "wait = throttle_for('123456789012', 'eu-west-9')\n"
+        "for _ in range(3):\n"
+        "    wait(); print(time.time(), flush=True)\n"
+    )
+    env = {**os.environ, "REDIS_URL": url, "DJANGO_SECRET_KEY": "x" * 50}
+    procs = [
+        subprocess.Popen(  # noqa: S603
+            [sys.executable, "-c", code],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=settings.BASE_DIR,
+        )
+        for _ in range(4)
+    ]
+    stamps = [float(line) for p in procs for line in p.communicate(timeout=60)[0].split()]
+    per_second: dict[int, int] = {}
+    for stamp in stamps:
+        per_second[int(stamp)] = per_second.get(int(stamp), 0) + 1
+    assert len(stamps) == 12
+    assert max(per_second.values()) <= 2, per_second
