@@ -24,14 +24,16 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 from moto.core import enable_iam_authentication
 from moto.iam import access_control
 from moto.iam.exceptions import NotFoundException
 from moto.iam.utils import REQUIRE_RESOURCE_ACCESS_POLICIES_CHECK
 
-# Each partition's IAM region: where its users are made and its STS is asked.
-PARTITION_REGIONS = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn-north-1"}
+from pamsite.aws import sandbox
+from pamsite.aws.arns import PARTITIONS
+
+# Any key does while moto does not yet enforce IAM: it makes the two identities below.
+BOOTSTRAP_KEY = ("AKIASANDBOXBOOTSTRAP", "bootstrap")
 # The profile names the web process's PAM_PLATFORM_PROFILES points at.
 PLATFORM_PROFILES = {"aws-us-gov": "pam-sandbox-gov", "aws-cn": "pam-sandbox-cn"}
 PLATFORM_USER = "pam-platform"
@@ -91,43 +93,26 @@ def aws_like():
         base._is_assuming_role_operation, base._check_role_trust_relationship = saved
 
 
-def _user_put(iam, name: str, policy: dict) -> Key:
-    iam.create_user(UserName=name)
-    iam.put_user_policy(
-        UserName=name, PolicyName=f"{name}-policy", PolicyDocument=json.dumps(policy)
-    )
-    key = iam.create_access_key(UserName=name)["AccessKey"]
-    return Key(key["AccessKeyId"], key["SecretAccessKey"])
-
-
 def identities_put(endpoint_url: str) -> tuple[dict[str, Key], dict[str, Key]]:
     """The platform and operator users in each partition of the (empty, not yet enforcing)
     moto at `endpoint_url`: ({partition: platform key}, {partition: operator key})."""
     platform, operator = {}, {}
-    for partition, region in PARTITION_REGIONS.items():
-        iam = boto3.client(
-            "iam",
-            region_name=region,
-            endpoint_url=endpoint_url,
-            aws_access_key_id="AKIASANDBOXBOOTSTRAP",
-            aws_secret_access_key="bootstrap",  # noqa: S106 - moto, before authentication is on
-        )
-        platform[partition] = _user_put(
-            iam,
-            PLATFORM_USER,
-            {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
-            },
-        )
-        operator[partition] = _user_put(
-            iam,
-            OPERATOR_USER,
-            {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}],
-            },
-        )
+    for partition in PARTITIONS:
+        made = {}
+        for name, action in ((PLATFORM_USER, "sts:AssumeRole"), (OPERATOR_USER, "iam:*")):
+            made[name] = Key(
+                *sandbox.user_with_key_put(
+                    name=name,
+                    policy={
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}],
+                    },
+                    partition=partition,
+                    endpoint_url=endpoint_url,
+                    key=BOOTSTRAP_KEY,
+                )
+            )
+        platform[partition], operator[partition] = made[PLATFORM_USER], made[OPERATOR_USER]
     return platform, operator
 
 

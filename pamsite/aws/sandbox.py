@@ -135,3 +135,33 @@ def role_put(
             hop=HOP_SANDBOX,
         ) from None
     return arn
+
+
+def user_with_key_put(
+    *, name: str, policy: dict, partition: str, endpoint_url: str, key: tuple[str, str]
+) -> tuple[str, str]:
+    """Create the IAM user `name` in `partition` of the local AWS (moto) at `endpoint_url`,
+    with the inline `policy` and an access key; returns (key id, secret). Made with `key`,
+    which moto accepts while it does not yet enforce IAM (sandbox.moto_world)."""
+    iam = clients.botocore_session().create_client(
+        "iam",
+        region_name=partitions.partition(partition).default_region,
+        endpoint_url=endpoint_url,
+        aws_access_key_id=key[0],
+        aws_secret_access_key=key[1],
+        config=clients.CLIENT_CONFIG,
+    )
+    try:
+        iam.create_user(UserName=name)
+        iam.put_user_policy(
+            UserName=name, PolicyName=f"{name}-policy", PolicyDocument=json.dumps(policy)
+        )
+        created = iam.create_access_key(UserName=name)["AccessKey"]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        raise AwsError(
+            "SandboxIamError",
+            f"Could not create the sandbox user {name} in the local AWS (moto).",
+            message=type(exc).__name__,
+            hop=HOP_SANDBOX,
+        ) from None
+    return created["AccessKeyId"], created["SecretAccessKey"]

@@ -8,8 +8,9 @@ from django.core.management.base import CommandError
 from moto import settings as moto_settings
 
 from accounts.models import Account
+from pamsite.aws import partitions
 from resources.models import Membership, Project, Resource
-from sandbox import moto_world, services
+from sandbox import services
 from sandbox.management.commands.seed_sandbox import Command as SeedCommand
 from tests.sandbox.conftest import sandbox_identities_put
 
@@ -27,7 +28,7 @@ def iam(endpoint, partition="aws"):
     key_id, secret = services.operator_keys_from_env()[partition]
     return boto3.client(
         "iam",
-        region_name=moto_world.PARTITION_REGIONS[partition],
+        region_name=partitions.partition(partition).default_region,
         endpoint_url=endpoint,
         aws_access_key_id=key_id,
         aws_secret_access_key=secret,
