@@ -132,12 +132,11 @@ def audit_events_filter(
 
 
 def audit_events_page(
-    *, project: Project, who: str = "", action: str = "", since=None, until=None, before=None
+    qs: QuerySet[AuditEvent], *, before=None
 ) -> tuple[list[AuditEvent], int | None]:
-    """audit_events_filter, PAGE_SIZE at a time: keyset on the id (ids grow with time),
-    `before` the last id of the previous page. Returns the events and the next page's
+    """`qs` (audit_events_filter), PAGE_SIZE at a time: keyset on the id (ids grow with
+    time), `before` the last id of the previous page. Returns the events and the next page's
     `before`, or None at the end."""
-    qs = audit_events_filter(project=project, who=who, action=action, since=since, until=until)
     if before:
         qs = qs.filter(pk__lt=before)
     rows = list(qs[: PAGE_SIZE + 1])

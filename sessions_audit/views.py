@@ -234,6 +234,7 @@ AUDIT_COLUMNS = ["created_at", "actor_email", "action", "target", "detail", "id"
 
 
 def _audit_filtered(request, project):
+    """The Audit log's filter form and its events, or None for an invalid filter."""
     form = AuditFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return form, None
@@ -453,18 +454,12 @@ def audit_log(request, slug):
     """Every audit event of the project (admin changes, memberships and SSO syncs, requests,
     reviews, revocations, notifications), for admins and auditors; filters and keyset pages."""
     project, membership = _auditor_project(request, slug)
-    form = AuditFilterForm(request.GET or None)
+    form, qs = _audit_filtered(request, project)
     events, next_before = [], None
-    if not form.is_bound or form.is_valid():
-        data = form.cleaned_data if form.is_bound else {}
+    if qs is not None:
         before = request.GET.get("before", "")
         events, next_before = audit_events_page(
-            project=project,
-            who=data.get("who", ""),
-            action=data.get("action", ""),
-            since=data.get("since"),
-            until=data.get("until"),
-            before=int(before) if before.isdigit() else None,
+            qs, before=int(before) if before.isdigit() else None
         )
     query = request.GET.copy()
     query.pop("before", None)
