@@ -46,20 +46,22 @@ def parse_duration(value: str | int) -> int:
             raise InvalidDuration(
                 f"Add a unit to '{text}'{_unit_examples(text)}. Allowed: {ALLOWED}."
             )
-        seconds = 0
-        position = 0
-        seen: set[int] = set()
-        while position < len(text):
-            match = _TOKEN.match(text, position)
-            if not match or match.end() == position:
-                raise InvalidDuration(f"'{value}' is not a duration. Allowed: {ALLOWED}.")
-            unit = _UNITS.get(match.group(2))
-            if unit is None or unit in seen:
-                raise InvalidDuration(f"'{value}' is not a duration. Allowed: {ALLOWED}.")
-            seen.add(unit)
-            seconds += int(match.group(1)) * unit
-            position = match.end()
+        seconds = _token_seconds(text, f"'{value}' is not a duration. Allowed: {ALLOWED}.")
     return check_duration_seconds(seconds)
+
+
+def _token_seconds(text: str, refusal: str) -> int:
+    """The seconds in "1h30m"-like text (each unit once), or InvalidDuration(refusal)."""
+    seconds, position, seen = 0, 0, set()
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        unit = _UNITS.get(match.group(2)) if match and match.end() > position else None
+        if unit is None or unit in seen:
+            raise InvalidDuration(refusal)
+        seen.add(unit)
+        seconds += int(match.group(1)) * unit
+        position = match.end()
+    return seconds
 
 
 def parse_length(value: str | int, *, max_seconds: int, what: str = "grant") -> int:
@@ -71,15 +73,7 @@ def parse_length(value: str | int, *, max_seconds: int, what: str = "grant") -> 
         text = str(value or "").strip().lower()
         if not text:
             raise InvalidDuration(f"Enter how long the {what} lasts: {allowed}.")
-        seconds, position, seen = 0, 0, set()
-        while position < len(text):
-            match = _TOKEN.match(text, position)
-            unit = _UNITS.get(match.group(2)) if match else None
-            if not match or unit is None or unit in seen:
-                raise InvalidDuration(f"'{value}' is not a length. Allowed: {allowed}.")
-            seen.add(unit)
-            seconds += int(match.group(1)) * unit
-            position = match.end()
+        seconds = _token_seconds(text, f"'{value}' is not a length. Allowed: {allowed}.")
     if not MIN_SECONDS <= seconds <= max_seconds:
         raise InvalidDuration(f"{format_duration(seconds)} is out of range. Allowed: {allowed}.")
     return seconds

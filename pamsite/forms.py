@@ -36,16 +36,19 @@ class RoleArnField(forms.CharField):
             raise forms.ValidationError(str(exc), code="invalid_role_arn") from exc
 
 
-class SessionDurationField(forms.CharField):
-    """A duration as people write it ("15m", "1h"), cleaned to seconds."""
+class _SecondsField(forms.CharField):
+    """A length as people write it ("15m", "1h30m"), cleaned to seconds by `parse`; shown
+    back in the same form."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 40)
-        kwargs.setdefault("help_text", f"From {ALLOWED}.")
         kwargs.setdefault(
             "widget", forms.TextInput(attrs={"placeholder": "1h", "autocomplete": "off"})
         )
         super().__init__(**kwargs)
+
+    def parse(self, value) -> int:
+        raise NotImplementedError
 
     def prepare_value(self, value):
         if isinstance(value, int) and not isinstance(value, bool):
@@ -57,36 +60,32 @@ class SessionDurationField(forms.CharField):
         if value in self.empty_values:
             return None
         try:
-            return parse_duration(value)
+            return self.parse(value)
         except InvalidDuration as exc:
             raise forms.ValidationError(str(exc), code="invalid_duration") from exc
 
 
-class LengthField(forms.CharField):
-    """A length from 15m to `max_seconds` as people write it ("2h", "1h30m"), in seconds."""
+class SessionDurationField(_SecondsField):
+    """A console session's duration, 15m to 1h (pamsite.durations.parse_duration)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", f"From {ALLOWED}.")
+        super().__init__(**kwargs)
+
+    def parse(self, value) -> int:
+        return parse_duration(value)
+
+
+class LengthField(_SecondsField):
+    """A length from 15m to `max_seconds` (a grant: up to 12h)."""
 
     def __init__(self, *, max_seconds: int, what: str = "grant", **kwargs):
         self.max_seconds = max_seconds
         self.what = what
-        kwargs.setdefault("max_length", 40)
-        kwargs.setdefault(
-            "widget", forms.TextInput(attrs={"placeholder": "1h", "autocomplete": "off"})
-        )
         super().__init__(**kwargs)
 
-    def prepare_value(self, value):
-        if isinstance(value, int) and not isinstance(value, bool):
-            return format_duration(value)
-        return value
-
-    def clean(self, value):
-        value = super().clean(value)
-        if value in self.empty_values:
-            return None
-        try:
-            return parse_length(value, max_seconds=self.max_seconds, what=self.what)
-        except InvalidDuration as exc:
-            raise forms.ValidationError(str(exc), code="invalid_duration") from exc
+    def parse(self, value) -> int:
+        return parse_length(value, max_seconds=self.max_seconds, what=self.what)
 
 
 class ConfirmForm(forms.Form):
