@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import Account, RevocationPolicy
 from notifications.services import notify
 from pamsite.aws import revocation as iam_deny
-from pamsite.aws.chain import assume_bridge
+from pamsite.aws.chain import bridge_session
 from pamsite.aws.errors import AwsError
 from resources.models import Resource
 from resources.permissions import Capability, require
@@ -70,10 +70,11 @@ def _refuse_unless_enabled(resource: Resource) -> None:
 
 
 def _bridge_credentials(resource: Resource):
-    return assume_bridge(
+    return bridge_session(
         resource_role_arn=resource.resource_role_arn,
         external_id=resource.project.external_id,
         region=settings.AWS_REGION,
+        cache_version=resource.updated_at.isoformat(),
     ).credentials
 
 

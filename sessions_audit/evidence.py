@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from pamsite.aws import cloudtrail
 from pamsite.aws.arns import parse_role_arn
-from pamsite.aws.chain import assume_bridge
+from pamsite.aws.chain import bridge_session
 from pamsite.aws.errors import AwsError
 from pamsite.aws.partitions import owns_region, partition
 from resources.permissions import Capability, require
@@ -93,10 +93,11 @@ def session_events_fetch(*, session: AccessSession, actor=None) -> SessionEviden
     error = ""
     found = []
     try:
-        credentials = assume_bridge(
+        credentials = bridge_session(
             resource_role_arn=session.resource.resource_role_arn,
             external_id=session.resource.project.external_id,
             region=settings.AWS_REGION,
+            cache_version=session.resource.updated_at.isoformat(),
         ).credentials
         for region in _regions(session):
             found += cloudtrail.session_events(

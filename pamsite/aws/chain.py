@@ -239,6 +239,27 @@ def assume_target(
     )
 
 
+def bridge_session(
+    *,
+    resource_role_arn: str,
+    external_id: str,
+    region: str | None,
+    cache_version: str = "",
+    cache: BridgeCache | None = bridge_cache,
+) -> AssumedRole:
+    """A Resource Role session for the platform's own work on a Resource (revocation,
+    CloudTrail lookups): the cached bridge when one is left, else hop 1, kept for the next."""
+    key = (resource_role_arn, external_id, cache_version)
+    bridge = cache.get(key, 0) if cache is not None else None
+    if bridge is None:
+        bridge = assume_bridge(
+            resource_role_arn=resource_role_arn, external_id=external_id, region=region
+        )
+        if cache is not None:
+            cache.put(key, bridge)
+    return bridge
+
+
 def chain(
     *,
     resource_role_arn: str,

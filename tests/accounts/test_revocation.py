@@ -338,3 +338,16 @@ def test_a_policy_over_the_inline_limit_is_refused_before_aws():
     # Measured: one session's deny, tagged, with the longest session name, is this small, so
     # about 15 of them fit on one role at once.
     assert iam_deny.policy_size(one) < 700
+
+
+def test_revoking_reuses_the_cached_bridge_session(client, revocable_world, admin):
+    """The Access click left a Resource Role session in the bridge cache: taking two sessions
+    back makes no new hop 1 (each revoke is one PutRolePolicy)."""
+    from tests.aws.fixtures import count_assume_role_calls
+
+    first = _open(client, revocable_world)
+    second = _open(client, revocable_world)
+    calls = count_assume_role_calls()
+    for session in (first, second):
+        assert revocation.session_revoke(actor=admin, session=session, reason="x").ok
+    assert calls == []

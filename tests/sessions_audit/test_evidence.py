@@ -58,7 +58,7 @@ def trail(monkeypatch):
     )
     monkeypatch.setattr(cloudtrail, "_client", lambda credentials, region: client)
     monkeypatch.setattr(
-        evidence, "assume_bridge", lambda **kw: type("B", (), {"credentials": None})()
+        evidence, "bridge_session", lambda **kw: type("B", (), {"credentials": None})()
     )
     with Stubber(client) as stubber:
         yield stubber
