@@ -530,7 +530,8 @@ def probe_audit(args):
 
 
 def probe_export(args):
-    """The full CSV export of the audit project, streamed: time, rows and peak RSS."""
+    """The full export of the audit project (CSV or JSON Lines), streamed: time, rows, peak
+    RSS."""
     _django()
     from django.db import connection
     from django.test import Client
@@ -545,7 +546,9 @@ def probe_export(args):
     rss_before = _rss_kb()
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
-        response = client.get(f"/projects/{project.slug}/sessions/export.csv")
+        response = client.get(
+            f"/projects/{project.slug}/sessions/export.csv", {"format": args.format}
+        )
         size = lines = 0
         for chunk in response.streaming_content:
             size += len(chunk)
@@ -553,9 +556,10 @@ def probe_export(args):
         response.close()
         elapsed = time.perf_counter() - started
     return {
+        "format": args.format,
         "status": response.status_code,
         "seconds": elapsed,
-        "rows": lines - 1,
+        "rows": lines - (args.format == "csv"),  # the CSV's header line
         "megabytes": size / 1e6,
         "queries": len(queries),
         "rss_before_mb": rss_before / 1024,
@@ -643,6 +647,7 @@ def main(argv=None):
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--due", type=int, default=1000)
+    parser.add_argument("--format", choices=["csv", "jsonl"], default="csv")
     args = parser.parse_args(argv)
     print(json.dumps(PROBES[args.probe](args), default=str))
 

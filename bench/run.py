@@ -31,6 +31,7 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/pam_bench"
 CPU_GOAL_MS = 5.0
 PAGE_GOAL_MS = 50.0
 EXPORT_RSS_GOAL_MB = 150.0
+EXPORT_GOAL_S = 4.0  # for 1,000,000 sessions on PostgreSQL
 SWEEP_GOAL_S = 1.0
 
 SIZES = {
@@ -216,7 +217,9 @@ class Bench:
         )
 
     def export(self) -> dict:
-        return self.probe("export")
+        # Each in a fresh process, so one's peak RSS is not the other's.
+        jsonl = self.probe("export", "--format", "jsonl")
+        return {**self.probe("export", "--format", "csv"), "jsonl": jsonl}
 
     def expire(self) -> dict:
         return self.probe("expire", "--due", self.args.due)
@@ -332,12 +335,17 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
              "yes" if constant else "no", "constant", constant)  # fmt: skip
     e = results.get("export")
     if e:
-        _row(rows, "   CSV export, all rows: time",
-             f"{e['seconds']:.1f} s, {e['rows']:,} rows, {e['megabytes']:.0f} MB, "
-             f"{e['queries']} queries")  # fmt: skip
-        _row(rows, "   CSV export: peak RSS (before)",
-             f"{e['peak_rss_mb']:.0f} MB ({e['rss_before_mb']:.0f} MB)",
-             f"< {EXPORT_RSS_GOAL_MB:g} MB", e["peak_rss_mb"] < EXPORT_RSS_GOAL_MB)  # fmt: skip
+        # The time goal is the issue's: a million sessions on PostgreSQL; smaller runs show it.
+        full = e["rows"] >= 1_000_000 and "postgres" in str(results.get("database")).lower()
+        for label, x in (("CSV", e), ("JSON Lines", e["jsonl"])):
+            _row(rows, f"   {label} export, all rows: time",
+                 f"{x['seconds']:.1f} s, {x['rows']:,} rows, {x['megabytes']:.0f} MB, "
+                 f"{x['queries']} queries",
+                 f"<= {EXPORT_GOAL_S:g} s" if full else "",
+                 x["seconds"] <= EXPORT_GOAL_S if full else None)  # fmt: skip
+            _row(rows, f"   {label} export: peak RSS (before)",
+                 f"{x['peak_rss_mb']:.0f} MB ({x['rss_before_mb']:.0f} MB)",
+                 f"< {EXPORT_RSS_GOAL_MB:g} MB", x["peak_rss_mb"] < EXPORT_RSS_GOAL_MB)  # fmt: skip
     x = results.get("expire")
     if x and "missing" not in x:
         _row(rows, f"4. Expiry sweep, {x['due']:,} due of {x['table_rows']:,} rows: time",

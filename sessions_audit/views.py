@@ -1,14 +1,8 @@
-"""Audit review: the sessions of a project, one session, and a CSV export of a filter."""
-
-import csv
-import json
-import uuid
-from datetime import datetime
+"""Audit review: the sessions of a project, one session, the audit log, and their exports."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Count, Q
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -21,6 +15,14 @@ from pamsite.pages import render_page
 from resources.pages import project_page
 from resources.permissions import Capability, project_for_view
 from sessions_audit.evidence import session_events_fetch
+from sessions_audit.exports import (
+    audit_csv,
+    audit_jsonl,
+    json_value,
+    session_record,
+    sessions_csv,
+    sessions_jsonl,
+)
 from sessions_audit.forms import AuditFilterForm, SessionFilterForm
 from sessions_audit.models import AccessSession, SessionEvidence
 from sessions_audit.selectors import (
@@ -30,29 +32,6 @@ from sessions_audit.selectors import (
     sessions_filter,
     sessions_page,
 )
-
-EXPORT_CHUNK_SIZE = 2000
-EXPORT_COLUMNS = [
-    ("created_at", "created_at"),
-    ("expires_at", "expires_at"),
-    ("status", "effective_status"),
-    ("user_email", "user_email"),
-    ("project", "project_name"),
-    ("resource", "resource_name"),
-    ("account", "account_name"),
-    ("target_role_arn", "target_role_arn"),
-    ("role_session_name", "role_session_name"),
-    ("assumed_role_arn", "assumed_role_arn"),
-    ("assumed_role_id", "assumed_role_id"),
-    ("duration_seconds", "duration_seconds"),
-    ("source_ip", "source_ip"),
-    ("user_agent", "user_agent"),
-    ("failure_code", "failure_code"),
-    ("failure_message", "failure_message"),
-    ("session_id", "id"),
-]
-# A spreadsheet runs a cell that starts with one of these as a formula.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _auditor_project(request, slug):
@@ -97,92 +76,6 @@ def _session_list_page(request, project, membership, *, form, qs, status: int = 
     return response
 
 
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    text = str(value)
-    if text.startswith(_FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
-class _Echo:
-    """csv.writer target that hands each row back instead of buffering it."""
-
-    def write(self, value):
-        return value
-
-
-# On PostgreSQL the export is written by the server (COPY): each column as the Python path
-# writes it, text with a leading formula character neutralised as _csv_cell does.
-_TIMESTAMP_FIELDS = {"created_at", "expires_at"}
-COPY_CHUNK_BYTES = 1 << 20
-_PLAIN_FIELDS = {"id", "duration_seconds"}
-
-
-def _copy_expression(field: str, name: str) -> str:
-    column = f's."{field}"'
-    if field in _TIMESTAMP_FIELDS:
-        # As str(datetime) writes an aware UTC time: 2026-12-01 10:00:00.123456+00:00, the
-        # fraction only when there is one, which is also how PostgreSQL writes a timestamp.
-        text = f"({column} AT TIME ZONE 'UTC')::text || '+00:00'"
-    elif field == "source_ip":
-        text = f"host({column})"
-    elif field in _PLAIN_FIELDS:
-        text = f"{column}::text"
-    else:
-        quote = "''''"  # SQL for a one-character string holding a single quote
-        text = (
-            f"CASE WHEN left({column}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
-            f"THEN {quote} || {column} ELSE {column} END"
-        )
-    return f'{text} AS "{name}"'
-
-
-def _copy_csv_rows(qs):
-    """The export on PostgreSQL: the same columns and cells, written by the server with
-    COPY ... TO STDOUT (CSV) and streamed through psycopg 3 as it comes: no Python per row."""
-    fields = [field for _, field in EXPORT_COLUMNS]
-    inner, params = qs.with_effective_status().values_list(*fields).query.sql_with_params()
-    select = ", ".join(_copy_expression(field, name) for name, field in EXPORT_COLUMNS)
-    # Built from the constant columns above and the ORM's own SQL, its values as parameters.
-    sql = (
-        f"COPY (SELECT {select} FROM ({inner}) AS s "  # noqa: S608
-        'ORDER BY s."created_at" DESC, s."id" DESC) TO STDOUT WITH (FORMAT csv, HEADER true)'
-    )
-    pending, size = [], 0
-    with connection.cursor() as cursor:
-        # The timestamp columns are PostgreSQL's text form, which this style fixes (its
-        # default): 2026-12-01 10:00:00.123456.
-        cursor.execute("SET datestyle TO 'ISO, MDY'")
-    with connection.cursor() as cursor, cursor.cursor.copy(sql, params) as copy:
-        # psycopg hands over the server's messages (a row or so each): joined into chunks of
-        # about COPY_CHUNK_BYTES, so the WSGI server writes a few hundred times, not a million.
-        for block in copy:
-            pending.append(bytes(block))
-            size += len(block)
-            if size >= COPY_CHUNK_BYTES:
-                yield b"".join(pending)
-                pending, size = [], 0
-    if pending:
-        yield b"".join(pending)
-
-
-def _csv_rows(qs):
-    if connection.vendor == "postgresql":
-        yield from _copy_csv_rows(qs)
-        return
-    writer = csv.writer(_Echo())
-    yield writer.writerow([name for name, _ in EXPORT_COLUMNS])
-    fields = [field for _, field in EXPORT_COLUMNS]
-    for row in (
-        qs.with_effective_status().values_list(*fields).iterator(chunk_size=EXPORT_CHUNK_SIZE)
-    ):
-        yield writer.writerow([_csv_cell(value) for value in row])
-
-
 @require_GET
 @login_required
 def session_export(request, slug):
@@ -194,7 +87,7 @@ def session_export(request, slug):
         # A CSV of nothing would pass for "no sessions matched": the list page instead, with
         # the filter's errors, and nothing exported.
         return _session_list_page(request, project, membership, form=form, qs=qs, status=400)
-    return _download(request, project, "sessions", _csv_rows(qs), _jsonl_rows(qs))
+    return _download(request, project, "sessions", sessions_csv(qs), sessions_jsonl(qs))
 
 
 def _download(request, project, what: str, csv_rows, jsonl_rows):
@@ -213,26 +106,6 @@ def _download(request, project, what: str, csv_rows, jsonl_rows):
     return response
 
 
-def _json_value(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
-
-
-def _jsonl_rows(qs):
-    fields = [field for _, field in EXPORT_COLUMNS]
-    names = [name for name, _ in EXPORT_COLUMNS]
-    for row in (
-        qs.with_effective_status().values_list(*fields).iterator(chunk_size=EXPORT_CHUNK_SIZE)
-    ):
-        yield json.dumps(dict(zip(names, map(_json_value, row), strict=True))) + "\n"
-
-
-AUDIT_COLUMNS = ["created_at", "actor_email", "action", "target", "detail", "id"]
-
-
 def _audit_filtered(request, project):
     """The Audit log's filter form and its events, or None for an invalid filter."""
     form = AuditFilterForm(request.GET or None)
@@ -248,19 +121,6 @@ def _audit_filtered(request, project):
     )
 
 
-def _audit_csv(qs):
-    writer = csv.writer(_Echo())
-    yield writer.writerow(AUDIT_COLUMNS)
-    for row in qs.values_list(*AUDIT_COLUMNS).iterator(chunk_size=EXPORT_CHUNK_SIZE):
-        values = [json.dumps(v) if isinstance(v, dict) else v for v in row]
-        yield writer.writerow([_csv_cell(value) for value in values])
-
-
-def _audit_jsonl(qs):
-    for row in qs.values_list(*AUDIT_COLUMNS).iterator(chunk_size=EXPORT_CHUNK_SIZE):
-        yield json.dumps(dict(zip(AUDIT_COLUMNS, map(_json_value, row), strict=True))) + "\n"
-
-
 @require_GET
 @login_required
 def audit_export(request, slug):
@@ -274,7 +134,7 @@ def audit_export(request, slug):
             + " ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()),
         )
         return redirect("sessions_audit:audit", slug=project.slug)
-    return _download(request, project, "audit", _audit_csv(qs), _audit_jsonl(qs))
+    return _download(request, project, "audit", audit_csv(qs), audit_jsonl(qs))
 
 
 @require_GET
@@ -286,13 +146,13 @@ def session_evidence(request, slug, pk):
     session = get_object_or_404(
         AccessSession.objects.select_related("grant"), project=project, pk=pk
     )
-    record = {name: _json_value(getattr(session, field)) for name, field in EXPORT_COLUMNS}
+    record = session_record(session)
     grant = session.grant
     document = {
         "session": record,
         "stepped_up": {
             "method": session.step_up_method,
-            "at": _json_value(session.stepped_up_at),
+            "at": json_value(session.stepped_up_at),
         }
         if session.stepped_up_at
         else None,
@@ -304,13 +164,13 @@ def session_evidence(request, slug, pk):
             "reason": grant.reason,
             "ticket": grant.ticket,
             "break_glass": grant.break_glass,
-            "grant": [_json_value(grant.grant_starts_at), _json_value(grant.grant_ends_at)],
+            "grant": [json_value(grant.grant_starts_at), json_value(grant.grant_ends_at)],
             "reviews": [
                 {
                     "reviewer": r.reviewer_email,
                     "decision": r.decision,
                     "comment": r.comment,
-                    "at": _json_value(r.created_at),
+                    "at": json_value(r.created_at),
                 }
                 for r in grant.reviews.all()
             ],
@@ -318,7 +178,7 @@ def session_evidence(request, slug, pk):
         if grant
         else None,
         "revocation": {
-            "at": _json_value(session.revoked_at),
+            "at": json_value(session.revoked_at),
             "by": session.revoked_by_email,
             "reason": session.revoke_reason,
             "policy": session.revocation_policy,
@@ -327,7 +187,7 @@ def session_evidence(request, slug, pk):
         else None,
         "cloudtrail_events": [
             {
-                "time": _json_value(e.event_time),
+                "time": json_value(e.event_time),
                 "source": e.event_source,
                 "name": e.event_name,
                 "region": e.region,
