@@ -335,14 +335,15 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
              "yes" if constant else "no", "constant", constant)  # fmt: skip
     e = results.get("export")
     if e:
-        # The time goal is the issue's: a million sessions on PostgreSQL; smaller runs show it.
+        # The time goal is the CSV's, for a million sessions on PostgreSQL.
         full = e["rows"] >= 1_000_000 and "postgres" in str(results.get("database")).lower()
         for label, x in (("CSV", e), ("JSON Lines", e["jsonl"])):
+            goal = full and label == "CSV"
             _row(rows, f"   {label} export, all rows: time",
                  f"{x['seconds']:.1f} s, {x['rows']:,} rows, {x['megabytes']:.0f} MB, "
                  f"{x['queries']} queries",
-                 f"<= {EXPORT_GOAL_S:g} s" if full else "",
-                 x["seconds"] <= EXPORT_GOAL_S if full else None)  # fmt: skip
+                 f"<= {EXPORT_GOAL_S:g} s" if goal else "",
+                 x["seconds"] <= EXPORT_GOAL_S if goal else None)  # fmt: skip
             _row(rows, f"   {label} export: peak RSS (before)",
                  f"{x['peak_rss_mb']:.0f} MB ({x['rss_before_mb']:.0f} MB)",
                  f"< {EXPORT_RSS_GOAL_MB:g} MB", x["peak_rss_mb"] < EXPORT_RSS_GOAL_MB)  # fmt: skip

@@ -247,11 +247,13 @@ def _copy(sql: str, params) -> Iterator[bytes]:
     not a million."""
     pending = bytearray()
     with transaction.atomic(), connection.cursor() as cursor:
-        # For this statement only: UTC times; no JIT, whose compile costs more than it saves on a
-        # plan this simple (the planner turns it on for any query this large).
-        cursor.execute("SET LOCAL TimeZone TO 'UTC'")
-        cursor.execute("SET LOCAL datestyle TO 'ISO, MDY'")
-        cursor.execute("SET LOCAL jit TO off")
+        # For this transaction only (set_config's is_local): UTC times; no JIT, whose compile
+        # costs more than it saves on a plan this simple (the planner turns it on for any query
+        # this large).
+        cursor.execute(
+            "SELECT set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, MDY', true),"
+            " set_config('jit', 'off', true)"
+        )
         with cursor.cursor.copy(sql, params) as copy:
             for block in copy:
                 pending += block
