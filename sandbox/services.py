@@ -208,6 +208,7 @@ def _roles_put(
         revocation=demo.opt_ins,
         source_identity=demo.opt_ins,
         session_tags=demo.opt_ins,
+        cloudtrail=demo.opt_ins,
     )
     sandbox.role_put(
         name=demo.bridge_role,
@@ -298,6 +299,7 @@ def sandbox_seed(
                 revocation_enabled=demo.opt_ins,
                 source_identity_enabled=demo.opt_ins,
                 session_tags_enabled=demo.opt_ins,
+                cloudtrail_enabled=demo.opt_ins,
             )
         resources.append(resource)
         for (name, _, seconds, description, _), arn in zip(demo.targets, target_arns, strict=True):

@@ -4,16 +4,22 @@ Test scaffolding for the sandbox, routed only when PAM_SANDBOX is on. It speaks 
 actions the product uses: getSigninToken checks the session credentials against moto with
 sts:GetCallerIdentity and hands back an opaque, single-use token; login with that token shows a
 plainly labelled "Sandbox console" page saying which role the browser would have landed in.
-The credentials are never kept: the cache holds only the caller identity, under a hash of the
-token, for 15 minutes (as long as AWS keeps a login URL valid).
+The cache holds only the caller identity, under a hash of the token, for 15 minutes (as long
+as AWS keeps a login URL valid). Like AWS's console, the sandbox console keeps the session's
+credentials to act with them (a few real calls to moto, which the sandbox's CloudTrail records
+for the product to show): in this process's memory only, never in the cache, the database or
+a log, and never longer than the session.
 """
 
 import hashlib
 import json
 import secrets
-from datetime import timedelta
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
 from django.db.models import Q
 from django.http import HttpResponseRedirect, JsonResponse
@@ -22,17 +28,44 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.revocation import role_deny_policies
+from pamsite.aws import partitions
 from pamsite.aws.chain import Credentials
 from pamsite.aws.errors import AwsError, Fault
-from pamsite.aws.sandbox import role_session_identity
+from pamsite.aws.sandbox import CONSOLE_ACTIONS, console_action, role_session_identity
 from sessions_audit.models import AccessSession
 
 TOKEN_TTL = timedelta(minutes=15)
 _CACHE_PREFIX = "sandbox-signin:"
 SIGNED_OUT_KEY = "sandbox_signed_out_first"
+CONSOLE_KEY = "sandbox_console"
+
+
+@dataclass(frozen=True)
+class _Held:
+    credentials: Credentials
+    until: datetime
+    session_pk: object = None
+
+
+_held_lock = threading.Lock()
+_held: dict[str, _Held] = {}
+
+
+def _hold(key: str, held: _Held) -> None:
+    now = timezone.now()
+    with _held_lock:
+        for old in [k for k, v in _held.items() if v.until <= now]:
+            del _held[old]
+        _held[key] = held
+
+
+def _held_get(key: str, *, release: bool = False) -> _Held | None:
+    with _held_lock:
+        held = _held.pop(key, None) if release else _held.get(key)
+    return held if held is not None and held.until > timezone.now() else None
 
 
 def _cache_key(token: str) -> str:
@@ -73,6 +106,7 @@ def get_signin_token(request):
     if not identity.is_role_session:
         return _refuse("Only temporary role credentials can sign in to the console.")
     token = secrets.token_urlsafe(32)
+    _hold(_cache_key(token), _Held(credentials, until=timezone.now() + TOKEN_TTL))
     cache.set(
         _cache_key(token),
         {
@@ -109,6 +143,11 @@ def login(request):
         .order_by("-created_at")
         .first()
     )
+    held = _held_get(_cache_key(token), release=True)
+    if held is not None and session is not None and session.expires_at:
+        console = secrets.token_urlsafe(16)
+        _hold(console, _Held(held.credentials, until=session.expires_at, session_pk=session.pk))
+        request.session[CONSOLE_KEY] = console
     issuer = request.GET.get("Issuer", "")
     context = {
         # Set by the sign-out stand-in just before (the login was wrapped in the sign-out URL).
@@ -119,6 +158,7 @@ def login(request):
         "issuer": issuer,
         # Only a web address becomes a link (never javascript: or the like).
         "issuer_link": issuer if issuer.startswith(("http://", "https://")) else "",
+        "actions": CONSOLE_ACTIONS if session is not None and held is not None else (),
     }
     return render(request, "sandbox/console.html", context)
 
@@ -173,6 +213,38 @@ def _simulated_deny(session: AccessSession, documents: dict[str, dict]) -> tuple
     return "", ""
 
 
+def _console_state(session: AccessSession) -> dict:
+    """Is this console session still working, as AWS would judge it (see _simulated_deny)."""
+    try:
+        documents = role_deny_policies(resource=session.resource, role_arn=session.target_role_arn)
+        error = ""
+    except AwsError as exc:
+        documents, error = {}, f"{exc.code}: {exc.hint}"
+    policy, until = _simulated_deny(session, documents)
+    return {
+        "policy": policy,
+        "until": until,
+        "read_error": error,
+        "expired": session.expires_at <= timezone.now(),
+    }
+
+
+def _own_session(request, pk) -> AccessSession | None:
+    if not request.user.is_authenticated:
+        return None
+    session = (
+        AccessSession.objects.select_related("resource__project", "account")
+        .filter(pk=pk, user=request.user)
+        .first()
+    )
+    return session if session is not None and session.assumed_role_id else None
+
+
+def _held_for(request, session: AccessSession) -> _Held | None:
+    held = _held_get(request.session.get(CONSOLE_KEY, ""))
+    return held if held is not None and held.session_pk == session.pk else None
+
+
 @never_cache
 @require_http_methods(["GET"])
 def console_session(request, pk):
@@ -180,27 +252,55 @@ def console_session(request, pk):
     role's revocation policies are read from the local AWS (moto) and judged as AWS would."""
     if not request.user.is_authenticated:
         return render(request, "sandbox/console_error.html", {"reason": "missing"}, status=403)
-    session = (
-        AccessSession.objects.select_related("resource__project")
-        .filter(pk=pk, user=request.user)
-        .first()
-    )
-    if session is None or not session.assumed_role_id:
+    session = _own_session(request, pk)
+    if session is None:
         return render(request, "sandbox/console_error.html", {"reason": "invalid"}, status=404)
-    try:
-        documents = role_deny_policies(resource=session.resource, role_arn=session.target_role_arn)
-        error = ""
-    except AwsError as exc:
-        documents, error = {}, f"{exc.code}: {exc.hint}"
-    policy, until = _simulated_deny(session, documents)
     return render(
         request,
         "sandbox/console_session.html",
         {
             "session": session,
-            "policy": policy,
-            "until": until,
-            "read_error": error,
-            "expired": session.expires_at <= timezone.now(),
+            **_console_state(session),
+            "actions": CONSOLE_ACTIONS if _held_for(request, session) else (),
         },
     )
+
+
+def _console_region(session: AccessSession) -> str:
+    """Where the console session works: its Account's console region, else its partition's
+    default region."""
+    partition = session.assumed_role_arn.split(":", 2)[1]
+    return session.account.console_region or partitions.partition(partition).default_region
+
+
+@never_cache
+@require_POST
+def console_try(request, pk):
+    """Do one sandbox console action as the console session: one real call to moto with the
+    session's credentials, refused as AWS would refuse it (the role's policies, a revocation)."""
+    session = _own_session(request, pk)
+    held = _held_for(request, session) if session is not None else None
+    if held is None:
+        return render(request, "sandbox/console_error.html", {"reason": "closed"}, status=404)
+    labels = {key: label for key, label, *_ in CONSOLE_ACTIONS}
+    action = request.POST.get("action", "")
+    if action not in labels:
+        messages.error(request, f"Unknown action: pick one of {', '.join(labels.values())}.")
+        return redirect_to_console(session)
+    state = _console_state(session)
+    if state["expired"] or state["policy"]:
+        reason = f"revoked by {state['policy']}" if state["policy"] else "the session ended"
+        # moto evaluates no condition, so it would let the call through: the sandbox refuses it.
+        messages.error(request, f"{labels[action]}: AccessDenied ({reason}).")
+        return redirect_to_console(session)
+    try:
+        done = console_action(held.credentials, action=action, region=_console_region(session))
+    except AwsError as exc:
+        messages.error(request, f"{labels[action]}: refused, {exc.code}. {exc.message}")
+    else:
+        messages.success(request, f"{labels[action]}: {done}")
+    return redirect_to_console(session)
+
+
+def redirect_to_console(session: AccessSession) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("sandbox:console_session", args=[session.pk]))

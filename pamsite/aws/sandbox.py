@@ -1,11 +1,13 @@
 """Sandbox-only AWS calls, made against moto through AWS_ENDPOINT_URL.
 
-Two jobs: tell the federation stand-in whose credentials it was handed (sts:GetCallerIdentity),
-and create the demo roles the sandbox seed puts into moto. Nothing in the real Access path
+Three jobs: tell the federation stand-in whose credentials it was handed
+(sts:GetCallerIdentity), create the demo roles the sandbox seed puts into moto, and make the
+sandbox console's few real calls as the console session. Nothing in the real Access path
 imports this module.
 """
 
 import json
+import secrets
 from dataclasses import dataclass
 
 import botocore.exceptions
@@ -165,3 +167,63 @@ def user_with_key_put(
             hop=HOP_SANDBOX,
         ) from None
     return created["AccessKeyId"], created["SecretAccessKey"]
+
+
+# What a person can do in the sandbox console, each one real call to moto as the session:
+# (key, label, service, whether it writes).
+CONSOLE_ACTIONS = (
+    ("s3-list", "List S3 buckets", "s3", False),
+    ("s3-create", "Create an S3 bucket", "s3", True),
+    ("iam-list", "List IAM roles", "iam", False),
+    ("iam-create-user", "Create an IAM user", "iam", True),
+)
+
+
+def console_action(credentials: Credentials, *, action: str, region: str) -> str:
+    """Do one of CONSOLE_ACTIONS as the console session whose `credentials` these are, in
+    `region` (IAM: its partition's global region). Returns what happened, in a line; AwsError
+    with AWS's code when moto refuses (AccessDenied for what the role may not do)."""
+    known = {key: service for key, _, service, _ in CONSOLE_ACTIONS}
+    if action not in known:
+        raise ValueError(f"unknown sandbox console action {action!r}")
+    if known[action] == "iam":
+        region = partitions.partition(partitions.partition_of_region(region)).default_region
+    client = clients.botocore_session().create_client(
+        known[action],
+        region_name=region,
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token,
+        config=clients.CLIENT_CONFIG,
+    )
+    name = f"sandbox-{secrets.token_hex(4)}"
+    try:
+        if action == "s3-list":
+            found = client.list_buckets().get("Buckets", [])
+            return f"{len(found)} S3 bucket(s) in the account."
+        if action == "s3-create":
+            options = {}
+            if region != "us-east-1":
+                options["CreateBucketConfiguration"] = {"LocationConstraint": region}
+            client.create_bucket(Bucket=name, **options)
+            return f"Created the S3 bucket {name} in {region}."
+        if action == "iam-list":
+            return f"{len(client.list_roles().get('Roles', []))} IAM role(s) in the account."
+        client.create_user(UserName=name)
+        return f"Created the IAM user {name}."
+    except botocore.exceptions.ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise AwsError(
+            error.get("Code") or "Unknown",
+            "The local AWS (moto) refused the call as this role session.",
+            message=error.get("Message", ""),
+            hop=HOP_SANDBOX,
+        ) from None
+    except botocore.exceptions.BotoCoreError as exc:
+        raise AwsError(
+            "SandboxUnreachable",
+            "The sandbox could not reach its local AWS (moto). Is `manage.py sandbox` running?",
+            message=type(exc).__name__,
+            hop=HOP_SANDBOX,
+            fault=Fault.UNREACHABLE,
+        ) from None

@@ -148,7 +148,7 @@ class Command(BaseCommand):
             from moto.server import ThreadedMotoServer
             from oidc_provider_mock import User, run_server_in_thread
 
-            from sandbox import moto_world
+            from sandbox import cloudtrail_world, moto_world
         except ImportError:
             raise CommandError(
                 "moto or oidc-provider-mock is not installed. Install the sandbox extra: "
@@ -178,6 +178,9 @@ class Command(BaseCommand):
         platform, operator = moto_world.identities_put(f"http://{HOST}:{moto_port}")
         enforce = moto_world.aws_like()
         enforce.__enter__()
+        # What role sessions do is kept, and LookupEvents answers from it (sandbox.cloudtrail_world).
+        trail = cloudtrail_world.recording()
+        trail.__enter__()
         keys_dir = tempfile.TemporaryDirectory(prefix="pam-sandbox-")
         credentials_file = Path(keys_dir.name) / "credentials"
         moto_world.credentials_file_write(credentials_file, platform)
@@ -227,6 +230,7 @@ class Command(BaseCommand):
             if web is not None:
                 _stop(web)
             moto.stop()
+            trail.__exit__(None, None, None)
             enforce.__exit__(None, None, None)
             keys_dir.cleanup()
             identity_provider.__exit__(None, None, None)
