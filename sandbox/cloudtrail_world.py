@@ -116,11 +116,18 @@ def _record(request, resource: str, error: str) -> None:
         "EventTime": now,
         "EventSource": detail["eventSource"],
         "Username": key._session_name,
-        "Resources": [{"ResourceName": resource}] if resource and resource != "*" else [],
+        # A resource of "*" (arn:aws:s3:::* for ListAllMyBuckets) names none.
+        "Resources": [{"ResourceName": resource}] if not resource.endswith("*") else [],
         "CloudTrailEvent": json.dumps(detail),
     }
     with _lock:
         _events.setdefault((account, request._region), []).append(event)
+
+
+def _error_code(exc: Exception) -> str:
+    """AWS's code of a moto refusal: RESTError's error_type, a ServiceException's code (S3)."""
+    code = getattr(exc, "error_type", None) or getattr(exc, "code", None)
+    return code if isinstance(code, str) and code else type(exc).__name__
 
 
 def _epoch(value) -> datetime | None:
@@ -174,7 +181,7 @@ def recording():
         try:
             check(self, resource)
         except Exception as exc:
-            _record(self, resource, getattr(exc, "error_type", "") or type(exc).__name__)
+            _record(self, resource, _error_code(exc))
             raise
         _record(self, resource, "")
 

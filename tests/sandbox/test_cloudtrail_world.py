@@ -156,6 +156,7 @@ def test_what_a_sandbox_console_session_did_reaches_its_page(sandbox_site, clien
 
     listed = client.post(act, {"action": "s3-list"}, follow=True).content.decode()
     refused = client.post(act, {"action": "iam-create-user"}, follow=True).content.decode()
+    client.post(act, {"action": "s3-create"})
 
     assert "List S3 buckets: 0 S3 bucket(s) in the account." in listed
     assert "Create an IAM user: refused, AccessDenied." in refused
@@ -166,8 +167,12 @@ def test_what_a_sandbox_console_session_did_reaches_its_page(sandbox_site, clien
     assert events == {
         ("ListAllMyBuckets", "eu-west-1", True, ""),  # the Account's console region
         ("CreateUser", "us-east-1", False, "AccessDenied"),  # IAM is global: us-east-1
+        ("CreateBucket", "eu-west-1", False, "AccessDenied"),  # S3's refusal, AWS's code
     }
-    assert session_events_fetch(session=session, actor=admin) and session.events.count() == 2
+    bucket = session.events.get(event_name="CreateBucket").resources
+    assert len(bucket) == 1 and bucket[0].startswith("arn:aws:s3:::sandbox-")
+    assert not session.events.get(event_name="ListAllMyBuckets").resources  # "*" names none
+    assert session_events_fetch(session=session, actor=admin) and session.events.count() == 3
     client.force_login(admin)
     page = client.get(reverse("sessions_audit:detail", args=[PROJECT_SLUG, session.pk]))
     body = page.content.decode()

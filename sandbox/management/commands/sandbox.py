@@ -178,7 +178,7 @@ class Command(BaseCommand):
         platform, operator = moto_world.identities_put(f"http://{HOST}:{moto_port}")
         enforce = moto_world.aws_like()
         enforce.__enter__()
-        # What role sessions do is kept, and LookupEvents answers from it (sandbox.cloudtrail_world).
+        # What role sessions do is kept; LookupEvents answers from it (sandbox.cloudtrail_world).
         trail = cloudtrail_world.recording()
         trail.__enter__()
         keys_dir = tempfile.TemporaryDirectory(prefix="pam-sandbox-")
