@@ -20,7 +20,7 @@ from pamsite.aws import policies, sandbox
 from pamsite.aws.identity import platform_account_id
 from resources.models import GroupRule, Membership, Project, Resource
 from resources.projects import group_rule_set, membership_set, project_create
-from resources.services import resource_create
+from resources.services import resource_create, resource_update
 
 PROJECT_SLUG = "sandbox-demo"
 PROJECT_NAME = "Sandbox demo"
@@ -300,6 +300,16 @@ def sandbox_seed(
                 source_identity_enabled=demo.opt_ins,
                 session_tags_enabled=demo.opt_ins,
                 cloudtrail_enabled=demo.opt_ins,
+            )
+        elif demo.opt_ins and not resource.cloudtrail_enabled:
+            # A sandbox database from before the sandbox had a CloudTrail: turn it on.
+            resource = resource_update(
+                actor=admin,
+                resource=resource,
+                name=resource.name,
+                resource_role_arn=resource.resource_role_arn,
+                description=resource.description,
+                cloudtrail_enabled=True,
             )
         resources.append(resource)
         for (name, _, seconds, description, _), arn in zip(demo.targets, target_arns, strict=True):

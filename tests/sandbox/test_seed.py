@@ -10,6 +10,7 @@ from moto import settings as moto_settings
 from accounts.models import Account
 from pamsite.aws import partitions
 from resources.models import Membership, Project, Resource
+from resources.services import resource_update
 from sandbox import services
 from sandbox.management.commands.seed_sandbox import Command as SeedCommand
 from tests.sandbox.conftest import sandbox_identities_put
@@ -106,6 +107,28 @@ def test_seed_twice_creates_nothing_twice(sandbox_aws):
     assert Resource.objects.count() == len(services.DEMO_RESOURCES)
     assert Account.objects.count() == sum(len(demo.targets) for demo in services.DEMO_RESOURCES)
     assert Membership.objects.count() == 3
+
+
+def test_the_demo_resource_reads_console_activity_even_in_an_older_sandbox_database(sandbox_aws):
+    seed()
+    demo = Resource.objects.get(name=services.RESOURCE_NAME)
+    admin = demo.project.memberships.get(role=Membership.Role.ADMIN).user
+    # A database from before the sandbox had a CloudTrail: the opt-in is off.
+    resource_update(
+        actor=admin,
+        resource=demo,
+        name=demo.name,
+        resource_role_arn=demo.resource_role_arn,
+        cloudtrail_enabled=False,
+    )
+
+    seed()
+
+    assert Resource.objects.get(pk=demo.pk).cloudtrail_enabled
+    statements = iam(sandbox_aws).get_role_policy(
+        RoleName="PamSandboxResourceRole", PolicyName="PamSandboxResourceRolePermissions"
+    )["PolicyDocument"]["Statement"]
+    assert any(s["Action"] == "cloudtrail:LookupEvents" for s in statements)
 
 
 def test_seed_puts_the_roles_back_into_a_fresh_moto(sandbox_aws, monkeypatch, tmp_path):

@@ -173,3 +173,31 @@ def test_the_settings_of_a_copy_end_with_it(postgresql):
 )
 def test_times_are_written_in_utc_as_postgresql_writes_them(value, text):
     assert exports.iso_time(value) == text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_download_abandoned_half_way_leaves_the_connection_usable(postgresql, monkeypatch):
+    """A browser that goes away mid-download: the WSGI server closes the iterator; psycopg
+    cancels the COPY, the transaction rolls back, and the next request's queries work."""
+    monkeypatch.setattr(exports, "COPY_CHUNK_BYTES", 256)
+    first = AccessSessionFactory()
+    copied = {
+        f.attname: getattr(first, f.attname)
+        for f in AccessSession._meta.concrete_fields
+        if not f.primary_key
+    }
+    # Megabytes more than the socket holds: the server is still sending when the reader stops.
+    AccessSession.objects.bulk_create(
+        [AccessSession(**copied) for _ in range(20_000)], batch_size=5000
+    )
+    chunks = exports.sessions_csv(AccessSession.objects.all())
+
+    assert next(chunks).startswith(b"created_at,")
+    assert connection.in_atomic_block
+    chunks.close()
+
+    assert not connection.in_atomic_block
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sessions_audit_accesssession")
+        assert cursor.fetchone()[0] == 20_001
+    assert connection.connection.info.transaction_status == 0  # psycopg's IDLE
