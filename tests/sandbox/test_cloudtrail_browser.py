@@ -1,0 +1,79 @@
+"""In chromium, the sandbox's whole evidence story: a member opens ReadOnly, acts in the
+sandbox console (a read and a refused write, real calls to moto), and an admin's Fetch now
+shows them on the session's page and in the Sessions list."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from accounts.models import Account
+from sandbox import cloudtrail_world
+from sandbox.services import PROJECT_SLUG, RESOURCE_NAME, sandbox_seed
+from sessions_audit.models import AccessSession
+from tests.browser.conftest import assert_no_script_or_csp_errors, chromium, shot  # noqa: F401
+from tests.browser.test_small_screens import sign_in_as
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.urls("tests.sandbox.urls"),
+]
+
+
+@pytest.fixture
+def sandbox_site(sandbox_aws, live_server, settings):
+    settings.ROOT_URLCONF = "tests.sandbox.urls"
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.PAM_FEDERATION_ENDPOINT = f"{live_server.url}/sandbox/federation"
+    settings.PAM_ISSUER_URL = f"{live_server.url}/"
+    with cloudtrail_world.recording():
+        sandbox_seed(endpoint_url=sandbox_aws)
+        yield live_server.url
+
+
+def test_what_a_member_did_in_the_sandbox_console_reaches_the_admin(
+    sandbox_site,
+    chromium,  # noqa: F811 - the browser fixture, imported
+    shot,  # noqa: F811
+):
+    people = get_user_model().objects
+    member_page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in_as(member_page, sandbox_site, people.get(username="member"))
+    member_page.goto(f"{sandbox_site}/projects/{PROJECT_SLUG}/accounts/")
+    account = Account.objects.get(resource__name=RESOURCE_NAME, name="ReadOnly")
+    with member_page.context.expect_page() as new_tab:
+        member_page.locator(f'form[action$="/accounts/{account.pk}/access/"] button').first.click()
+    console = new_tab.value
+    console.wait_for_load_state()
+
+    console.get_by_test_id("try-s3-list").click()
+    expect(console.locator(".messages")).to_contain_text("List S3 buckets: 0 S3 bucket(s)")
+    console.get_by_test_id("try-iam-create-user").click()
+    expect(console.locator(".messages")).to_contain_text(
+        "Create an IAM user: refused, AccessDenied"
+    )
+    shot(console, "sandbox-console-try")
+    session = AccessSession.objects.get()
+
+    page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.console_errors = []
+    page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+    sign_in_as(page, sandbox_site, people.get(username="admin"))
+    page.goto(f"{sandbox_site}/projects/{PROJECT_SLUG}/sessions/{session.pk}/")
+    page.get_by_role("button", name="Fetch now").click()
+    expect(page.locator(".messages")).to_contain_text("Fetched: 2 events so far.")
+    activity = page.locator(
+        "section", has=page.get_by_role("heading", name="What this session did")
+    )
+    expect(activity).to_contain_text("iam:CreateUser")
+    expect(activity).to_contain_text("AccessDenied")
+    expect(activity).to_contain_text("s3:ListAllMyBuckets")
+    shot(page, "sandbox-what-this-session-did")
+
+    page.goto(f"{sandbox_site}/projects/{PROJECT_SLUG}/sessions/?activity=errors")
+    expect(page.locator("#results tbody tr")).to_have_count(1)
+    expect(page.locator("#results tbody tr")).to_contain_text(re.compile(r"1\s*1 err"))
+    assert_no_script_or_csp_errors(page)
