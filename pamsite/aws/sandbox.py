@@ -6,6 +6,7 @@ sandbox console's few real calls as the console session. Nothing in the real Acc
 imports this module.
 """
 
+import contextlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -42,27 +43,35 @@ class CallerIdentity:
         return self.arn.rsplit("/", 1)[1] if self.is_role_session else ""
 
 
-def caller_identity(credentials: Credentials, *, region: str) -> CallerIdentity:
-    """sts:GetCallerIdentity with `credentials`; AwsError when STS refuses or cannot be reached."""
-    client = clients.sts_client_for(credentials, region)
+@contextlib.contextmanager
+def _moto_call(*, refused: str):
+    """A call to the local AWS (moto): its refusal as AwsError with AWS's code and `refused`
+    as the hint, moto not answering as SandboxUnreachable."""
     try:
-        response = client.get_caller_identity()
+        yield
     except botocore.exceptions.ClientError as exc:
         error = exc.response.get("Error", {})
         raise AwsError(
             error.get("Code") or "Unknown",
-            "STS refused these credentials.",
+            refused,
             message=error.get("Message", ""),
             hop=HOP_SANDBOX,
         ) from None
     except botocore.exceptions.BotoCoreError as exc:
         raise AwsError(
-            "SandboxStsUnreachable",
+            "SandboxUnreachable",
             "The sandbox could not reach its local AWS (moto). Is `manage.py sandbox` running?",
             message=type(exc).__name__,
             hop=HOP_SANDBOX,
             fault=Fault.UNREACHABLE,
         ) from None
+
+
+def caller_identity(credentials: Credentials, *, region: str) -> CallerIdentity:
+    """sts:GetCallerIdentity with `credentials`; AwsError when STS refuses or cannot be reached."""
+    client = clients.sts_client_for(credentials, region)
+    with _moto_call(refused="STS refused these credentials."):
+        response = client.get_caller_identity()
     return CallerIdentity(
         account_id=response["Account"], arn=response["Arn"], user_id=response["UserId"]
     )
@@ -197,7 +206,7 @@ def console_action(credentials: Credentials, *, action: str, region: str) -> str
         config=clients.CLIENT_CONFIG,
     )
     name = f"sandbox-{secrets.token_hex(4)}"
-    try:
+    with _moto_call(refused="The local AWS (moto) refused the call as this role session."):
         if action == "s3-list":
             found = client.list_buckets().get("Buckets", [])
             return f"{len(found)} S3 bucket(s) in the account."
@@ -211,19 +220,3 @@ def console_action(credentials: Credentials, *, action: str, region: str) -> str
             return f"{len(client.list_roles().get('Roles', []))} IAM role(s) in the account."
         client.create_user(UserName=name)
         return f"Created the IAM user {name}."
-    except botocore.exceptions.ClientError as exc:
-        error = exc.response.get("Error", {})
-        raise AwsError(
-            error.get("Code") or "Unknown",
-            "The local AWS (moto) refused the call as this role session.",
-            message=error.get("Message", ""),
-            hop=HOP_SANDBOX,
-        ) from None
-    except botocore.exceptions.BotoCoreError as exc:
-        raise AwsError(
-            "SandboxUnreachable",
-            "The sandbox could not reach its local AWS (moto). Is `manage.py sandbox` running?",
-            message=type(exc).__name__,
-            hop=HOP_SANDBOX,
-            fault=Fault.UNREACHABLE,
-        ) from None

@@ -7,6 +7,7 @@ from sandbox.services import OPERATOR_KEYS
 from tests.aws.fixtures import reset_aws_state
 
 MOTO_ACCOUNT = "123456789012"
+MEMBER_PASSWORD = "member-demo-password"
 
 
 def sandbox_identities_put(moto_server, monkeypatch, tmp_path) -> None:
@@ -39,3 +40,15 @@ def sandbox_aws(moto_server, monkeypatch, settings, tmp_path):
     with moto_world.aws_like():
         yield moto_server
     reset_aws_state()
+
+
+@pytest.fixture
+def sandbox_site(transactional_db, sandbox_aws, live_server, settings):
+    """The seeded sandbox served by the live server, Access landing on its federation
+    stand-in; the member's password is MEMBER_PASSWORD."""
+    from sandbox.services import sandbox_seed
+
+    settings.PAM_FEDERATION_ENDPOINT = f"{live_server.url}/sandbox/federation"
+    settings.PAM_ISSUER_URL = f"{live_server.url}/"
+    sandbox_seed(endpoint_url=sandbox_aws, passwords={"member": MEMBER_PASSWORD})
+    return live_server.url

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Account
 from sandbox import cloudtrail_world
-from sandbox.services import PROJECT_SLUG, RESOURCE_NAME, sandbox_seed
+from sandbox.services import PROJECT_SLUG, RESOURCE_NAME
 from sessions_audit.models import AccessSession
 from tests.browser.conftest import assert_no_script_or_csp_errors, chromium, shot  # noqa: F401
 from tests.browser.test_small_screens import sign_in_as
@@ -23,26 +23,22 @@ pytestmark = [
 
 
 @pytest.fixture
-def sandbox_site(sandbox_aws, live_server, settings):
-    settings.ROOT_URLCONF = "tests.sandbox.urls"
-    settings.SESSION_COOKIE_SECURE = False
+def browser_site(sandbox_site, settings):
+    settings.SESSION_COOKIE_SECURE = False  # the live server is plain http
     settings.CSRF_COOKIE_SECURE = False
-    settings.PAM_FEDERATION_ENDPOINT = f"{live_server.url}/sandbox/federation"
-    settings.PAM_ISSUER_URL = f"{live_server.url}/"
     with cloudtrail_world.recording():
-        sandbox_seed(endpoint_url=sandbox_aws)
-        yield live_server.url
+        yield sandbox_site
 
 
 def test_what_a_member_did_in_the_sandbox_console_reaches_the_admin(
-    sandbox_site,
+    browser_site,
     chromium,  # noqa: F811 - the browser fixture, imported
     shot,  # noqa: F811
 ):
     people = get_user_model().objects
     member_page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    sign_in_as(member_page, sandbox_site, people.get(username="member"))
-    member_page.goto(f"{sandbox_site}/projects/{PROJECT_SLUG}/accounts/")
+    sign_in_as(member_page, browser_site, people.get(username="member"))
+    member_page.goto(f"{browser_site}/projects/{PROJECT_SLUG}/accounts/")
     account = Account.objects.get(resource__name=RESOURCE_NAME, name="ReadOnly")
     with member_page.context.expect_page() as new_tab:
         member_page.locator(f'form[action$="/accounts/{account.pk}/access/"] button').first.click()
@@ -61,8 +57,8 @@ def test_what_a_member_did_in_the_sandbox_console_reaches_the_admin(
     page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
     page.console_errors = []
     page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
-    sign_in_as(page, sandbox_site, people.get(username="admin"))
-    page.goto(f"{sandbox_site}/projects/{PROJECT_SLUG}/sessions/{session.pk}/")
+    sign_in_as(page, browser_site, people.get(username="admin"))
+    page.goto(f"{browser_site}/projects/{PROJECT_SLUG}/sessions/{session.pk}/")
     page.get_by_role("button", name="Fetch now").click()
     expect(page.locator(".messages")).to_contain_text("Fetched: 2 events so far.")
     activity = page.locator(
@@ -73,7 +69,7 @@ def test_what_a_member_did_in_the_sandbox_console_reaches_the_admin(
     expect(activity).to_contain_text("s3:ListAllMyBuckets")
     shot(page, "sandbox-what-this-session-did")
 
-    page.goto(f"{sandbox_site}/projects/{PROJECT_SLUG}/sessions/?activity=errors")
+    page.goto(f"{browser_site}/projects/{PROJECT_SLUG}/sessions/?activity=errors")
     expect(page.locator("#results tbody tr")).to_have_count(1)
     expect(page.locator("#results tbody tr")).to_contain_text(re.compile(r"1\s*1 err"))
     assert_no_script_or_csp_errors(page)

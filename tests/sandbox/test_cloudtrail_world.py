@@ -16,10 +16,10 @@ from django.urls import reverse
 from accounts.models import Account
 from pamsite.aws import policies, sandbox
 from sandbox import cloudtrail_world
-from sandbox.services import PROJECT_SLUG, RESOURCE_NAME, operator_keys_from_env, sandbox_seed
+from sandbox.services import PROJECT_SLUG, RESOURCE_NAME, operator_keys_from_env
 from sessions_audit.evidence import session_events_fetch
 from sessions_audit.models import AccessSession
-from tests.sandbox.conftest import MOTO_ACCOUNT
+from tests.sandbox.conftest import MEMBER_PASSWORD, MOTO_ACCOUNT
 
 pytestmark = pytest.mark.django_db
 ROLE = "PamTrailDemo"
@@ -128,19 +128,8 @@ def test_without_recording_moto_has_no_lookup_events(sandbox_aws):
         cloudtrail.lookup_events()
 
 
-MEMBER_PASSWORD = "member-demo-password"
-
-
-@pytest.fixture
-def sandbox_site(transactional_db, trail, live_server, settings):
-    settings.PAM_FEDERATION_ENDPOINT = f"{live_server.url}/sandbox/federation"
-    settings.PAM_ISSUER_URL = f"{live_server.url}/"
-    sandbox_seed(endpoint_url=trail, passwords={"member": MEMBER_PASSWORD})
-    return live_server.url
-
-
 @pytest.mark.urls("tests.sandbox.urls")
-def test_what_a_sandbox_console_session_did_reaches_its_page(sandbox_site, client):
+def test_what_a_sandbox_console_session_did_reaches_its_page(trail, sandbox_site, client):
     """The newcomer's journey: open ReadOnly, list buckets and try to create a user in the
     sandbox console, and an admin's Fetch now shows both on the session's page, the refused
     one marked."""
@@ -180,7 +169,7 @@ def test_what_a_sandbox_console_session_did_reaches_its_page(sandbox_site, clien
 
 
 @pytest.mark.urls("tests.sandbox.urls")
-def test_the_sandbox_console_acts_only_for_its_own_browser_and_session(sandbox_site, client):
+def test_the_sandbox_console_acts_only_for_its_own_browser_and_session(trail, sandbox_site, client):
     assert client.login(username="member", password=MEMBER_PASSWORD)
     account = Account.objects.get(
         resource__project__slug=PROJECT_SLUG, resource__name=RESOURCE_NAME, name="ReadOnly"

@@ -8,20 +8,11 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Account
-from sandbox.services import PROJECT_SLUG, RESOURCE_NAME, sandbox_seed
+from sandbox.services import PROJECT_SLUG, RESOURCE_NAME
 from sessions_audit.models import AccessSession
+from tests.sandbox.conftest import MEMBER_PASSWORD
 
 pytestmark = pytest.mark.urls("tests.sandbox.urls")
-
-MEMBER_PASSWORD = "member-demo-password"
-
-
-@pytest.fixture
-def sandbox_site(transactional_db, sandbox_aws, live_server, settings):
-    settings.PAM_FEDERATION_ENDPOINT = f"{live_server.url}/sandbox/federation"
-    settings.PAM_ISSUER_URL = f"{live_server.url}/"
-    sandbox_seed(endpoint_url=sandbox_aws, passwords={"member": MEMBER_PASSWORD})
-    return live_server.url
 
 
 def test_access_lands_on_the_sandbox_console_as_the_target_role(sandbox_site, client):
