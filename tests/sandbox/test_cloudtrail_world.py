@@ -16,7 +16,7 @@ from django.urls import reverse
 from accounts.models import Account
 from pamsite.aws import policies, sandbox
 from sandbox import cloudtrail_world
-from sandbox.services import PROJECT_SLUG, RESOURCE_NAME, operator_keys_from_env
+from sandbox.services import PROJECT_SLUG, RESOURCE_NAME, operator_keys_from_env, sandbox_seed
 from sessions_audit.evidence import session_events_fetch
 from sessions_audit.models import AccessSession
 from tests.sandbox.conftest import MEMBER_PASSWORD, MOTO_ACCOUNT
@@ -186,3 +186,14 @@ def test_the_sandbox_console_acts_only_for_its_own_browser_and_session(trail, sa
     client.logout()  # the console's credentials go with the browser's sign-in
     assert client.post(act, {"action": "s3-list"}).status_code == 404
     assert not session.events.exists()
+
+
+def test_validation_finds_console_activity_ready_in_the_sandbox(
+    trail, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        sandbox_seed(endpoint_url=trail)
+
+    account = Account.objects.get(resource__name=RESOURCE_NAME, name="ReadOnly")
+    assert account.validation_status == "valid"
+    assert "ConsoleActivityReady" in [w["code"] for w in account.validation_warnings]
