@@ -12,8 +12,9 @@ from accounts.models import Account
 from sandbox import cloudtrail_world
 from sandbox.services import PROJECT_SLUG, RESOURCE_NAME
 from sessions_audit.models import AccessSession
-from tests.browser.conftest import assert_no_script_or_csp_errors, chromium, shot  # noqa: F401
+from tests.browser.conftest import assert_no_script_or_csp_errors
 from tests.browser.test_small_screens import sign_in_as
+from tests.sandbox.conftest import sandbox_aws, sandbox_site  # noqa: F401 - the seeded sandbox
 
 pytestmark = [
     pytest.mark.browser,
@@ -23,18 +24,14 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser_site(sandbox_site, settings):
+def browser_site(sandbox_site, settings):  # noqa: F811
     settings.SESSION_COOKIE_SECURE = False  # the live server is plain http
     settings.CSRF_COOKIE_SECURE = False
     with cloudtrail_world.recording():
         yield sandbox_site
 
 
-def test_what_a_member_did_in_the_sandbox_console_reaches_the_admin(
-    browser_site,
-    chromium,  # noqa: F811 - the browser fixture, imported
-    shot,  # noqa: F811
-):
+def test_what_a_member_did_in_the_sandbox_console_reaches_the_admin(browser_site, chromium, shot):
     people = get_user_model().objects
     member_page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
     sign_in_as(member_page, browser_site, people.get(username="member"))
