@@ -33,6 +33,8 @@ from moto.core.exceptions import JsonRESTError
 from moto.iam import access_control
 
 PAGE_LIMIT = 50
+# Per account and region; the oldest go first (AWS keeps 90 days, a sandbox run is shorter).
+KEPT_MAX = 100_000
 # The lookup attributes LookupEvents takes, as the keys of a kept event.
 _ATTRIBUTES = {
     "Username": "Username",
@@ -121,7 +123,9 @@ def _record(request, resource: str, error: str) -> None:
         "CloudTrailEvent": json.dumps(detail),
     }
     with _lock:
-        _events.setdefault((account, request._region), []).append(event)
+        kept = _events.setdefault((account, request._region), [])
+        kept.append(event)
+        del kept[:-KEPT_MAX]
 
 
 def _error_code(exc: Exception) -> str:

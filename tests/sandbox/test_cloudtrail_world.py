@@ -197,3 +197,22 @@ def test_validation_finds_console_activity_ready_in_the_sandbox(
     account = Account.objects.get(resource__name=RESOURCE_NAME, name="ReadOnly")
     assert account.validation_status == "valid"
     assert "ConsoleActivityReady" in [w["code"] for w in account.validation_warnings]
+
+
+def test_the_oldest_events_go_first_past_the_cap(trail, monkeypatch):
+    monkeypatch.setattr(cloudtrail_world, "KEPT_MAX", 3)
+    session = _role_session(trail, "dave@example.com")
+    s3 = session.client("s3", endpoint_url=trail)
+    iam = session.client("iam", endpoint_url=trail)
+    s3.list_buckets()
+    for _ in range(2):
+        with pytest.raises(botocore.exceptions.ClientError, match="AccessDenied"):
+            iam.list_users()
+
+    reader = _role_session(trail, "pam-reader").client("cloudtrail", endpoint_url=trail)
+    found = reader.lookup_events(
+        LookupAttributes=[{"AttributeKey": "Username", "AttributeValue": "dave@example.com"}]
+    )["Events"]
+
+    # Kept in us-east-1: the two ListUsers and the reader's own LookupEvents; ListBuckets went.
+    assert [e["EventName"] for e in found] == ["ListUsers", "ListUsers"]
