@@ -32,6 +32,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.revocation import role_deny_policies
 from pamsite.aws import partitions
+from pamsite.aws.arns import parse_role_arn
 from pamsite.aws.chain import Credentials
 from pamsite.aws.errors import AwsError, Fault
 from pamsite.aws.sandbox import CONSOLE_ACTIONS, console_action, role_session_identity
@@ -269,8 +270,8 @@ def console_session(request, pk):
 def _console_region(session: AccessSession) -> str:
     """Where the console session works: its Account's console region, else its partition's
     default region."""
-    partition = session.assumed_role_arn.split(":", 2)[1]
-    return session.account.console_region or partitions.partition(partition).default_region
+    partition = parse_role_arn(session.target_role_arn).partition
+    return partitions.region_in_partition(partition, session.account.console_region or None)
 
 
 @never_cache
@@ -286,21 +287,21 @@ def console_try(request, pk):
     action = request.POST.get("action", "")
     if action not in labels:
         messages.error(request, f"Unknown action: pick one of {', '.join(labels.values())}.")
-        return redirect_to_console(session)
+        return _to_console(session)
     state = _console_state(session)
     if state["expired"] or state["policy"]:
         reason = f"revoked by {state['policy']}" if state["policy"] else "the session ended"
         # moto evaluates no condition, so it would let the call through: the sandbox refuses it.
         messages.error(request, f"{labels[action]}: AccessDenied ({reason}).")
-        return redirect_to_console(session)
+        return _to_console(session)
     try:
         done = console_action(held.credentials, action=action, region=_console_region(session))
     except AwsError as exc:
         messages.error(request, f"{labels[action]}: refused, {exc.code}. {exc.message}")
     else:
         messages.success(request, f"{labels[action]}: {done}")
-    return redirect_to_console(session)
+    return _to_console(session)
 
 
-def redirect_to_console(session: AccessSession) -> HttpResponseRedirect:
+def _to_console(session: AccessSession) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("sandbox:console_session", args=[session.pk]))

@@ -87,15 +87,18 @@ def session_export(request, slug):
         # A CSV of nothing would pass for "no sessions matched": the list page instead, with
         # the filter's errors, and nothing exported.
         return _session_list_page(request, project, membership, form=form, qs=qs, status=400)
-    return _download(request, project, "sessions", sessions_csv(qs), sessions_jsonl(qs))
+    return _download(
+        request, project, "sessions", qs, csv_rows=sessions_csv, jsonl_rows=sessions_jsonl
+    )
 
 
-def _download(request, project, what: str, csv_rows, jsonl_rows):
-    """The export as CSV (?format=csv, the default) or JSON Lines (?format=jsonl), streamed."""
+def _download(request, project, what: str, qs, *, csv_rows, jsonl_rows):
+    """`qs` as CSV (?format=csv, the default) or JSON Lines (?format=jsonl), streamed; only
+    the chosen writer is built (on PostgreSQL that compiles its COPY)."""
     jsonl = request.GET.get("format") == "jsonl"
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     response = StreamingHttpResponse(
-        jsonl_rows if jsonl else csv_rows,
+        (jsonl_rows if jsonl else csv_rows)(qs),
         content_type="application/x-ndjson; charset=utf-8" if jsonl else "text/csv; charset=utf-8",
     )
     extension = "jsonl" if jsonl else "csv"
@@ -134,7 +137,7 @@ def audit_export(request, slug):
             + " ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()),
         )
         return redirect("sessions_audit:audit", slug=project.slug)
-    return _download(request, project, "audit", audit_csv(qs), audit_jsonl(qs))
+    return _download(request, project, "audit", qs, csv_rows=audit_csv, jsonl_rows=audit_jsonl)
 
 
 @require_GET

@@ -124,7 +124,8 @@ def test_without_recording_moto_has_no_lookup_events(sandbox_aws):
         endpoint_url=sandbox_aws,
         config=botocore.config.Config(retries={"total_max_attempts": 1}),
     )
-    with pytest.raises(botocore.exceptions.ClientError, match=r"\(500\)"):  # NotImplementedError
+    # moto's server raises NotImplementedError for an action it lacks and answers 500.
+    with pytest.raises(botocore.exceptions.ClientError, match=r"\(500\)"):
         cloudtrail.lookup_events()
 
 
