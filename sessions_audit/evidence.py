@@ -34,9 +34,10 @@ DUE_WITHIN = timedelta(hours=3)
 
 def throttle_for(account_id: str, region: str):
     """A wait() that returns once this second's budget for (account, region) allows one more
-    LookupEvents call, across every process sharing the cache (a fixed one-second window)."""
+    LookupEvents call, across every process sharing the cache (a fixed one-second window). It
+    returns the second (Unix time) whose budget it took."""
 
-    def wait() -> None:
+    def wait() -> int:
         while True:
             second = int(time.time())
             key = f"cloudtrail-rate:{account_id}:{region}:{second}"
@@ -47,7 +48,7 @@ def throttle_for(account_id: str, region: str):
                 cache.set(key, 1, timeout=5)
                 count = 1
             if count <= RATE_PER_SECOND:
-                return
+                return second
             time.sleep(max(0.01, second + 1 - time.time()))
 
     return wait
